@@ -1,0 +1,130 @@
+"""The environment: HalfCheetahBackward against gymnasium's own HalfCheetah-v5, and the batched env."""
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+
+def test_backward_reward_matches_gymnasium(nb):
+    ref = gym.make("HalfCheetah-v5", ctrl_cost_weight=0.05)
+    env = nb.HalfCheetahBackward()
+    o_ref, _ = ref.reset(seed=11)
+    o, _ = env.reset(seed=11)
+    np.testing.assert_array_equal(o, o_ref)
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        a = rng.uniform(-1, 1, 6)
+        o_ref, r_ref, *_, info_ref = ref.step(a)
+        o, r, term, trunc, info = env.step(a)
+        np.testing.assert_array_equal(o, o_ref)
+        expected = -info_ref["x_velocity"] - 0.05 * np.sum(np.square(a))
+        assert r == pytest.approx(expected, abs=1e-9)
+        assert r == pytest.approx(-info_ref["x_velocity"] + info_ref["reward_ctrl"], abs=1e-9)
+        assert info["x_velocity"] == info_ref["x_velocity"]          # gymnasium's entries are kept
+        assert info["reward_ctrl"] == info_ref["reward_ctrl"]
+        assert info["reward_direction"] == -info_ref["x_velocity"]
+        assert not term
+
+
+def test_backward_passes_env_checker(nb):
+    check_env(nb.HalfCheetahBackward(), skip_render_check=True)
+
+
+def test_registered_id_makes_backward_env(nb):
+    env = gym.make(nb.BACKWARD_ID)
+    assert isinstance(env.unwrapped, gym.envs.mujoco.half_cheetah_v5.HalfCheetahEnv)
+    assert env.spec.max_episode_steps == 200
+    env.reset(seed=0)
+    _, _, _, _, info = env.step(np.zeros(6))
+    assert info["direction"] == -1.0
+
+
+@pytest.mark.parametrize("vx, sign", [(-3.0, 1), (3.0, -1)])
+def test_pushing_backward_is_rewarded(nb, vx, sign):
+    env = nb.HalfCheetahBackward()
+    env.reset(seed=0)
+    u = env.unwrapped
+    qvel = u.init_qvel.copy()
+    qvel[0] = vx
+    u.set_state(u.init_qpos.copy(), qvel)
+    _, r, *_ = env.step(np.zeros(6))
+    assert np.sign(r) == sign and abs(r) > 0.5
+
+
+def test_nan_action_is_an_error_and_out_of_range_is_clipped(nb):
+    env = nb.HalfCheetahBackward()
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="non-finite action"):
+        env.step(np.array([np.nan, 0, 0, 0, 0, 0]))
+    a1 = nb.HalfCheetahBackward()
+    a2 = nb.HalfCheetahBackward()
+    a1.reset(seed=3), a2.reset(seed=3)
+    o1, r1, *_ = a1.step(np.array([5.0, -7, 0.5, 2, -2, 0]))
+    o2, r2, *_ = a2.step(np.array([1.0, -1, 0.5, 1, -1, 0]))
+    np.testing.assert_array_equal(o1, o2)
+    assert r1 == r2
+
+
+def _reference_rollout(nb, directions, seed, actions):
+    """Independent gymnasium envs, env i seeded with seed + i, as gymnasium's vector envs do."""
+    envs = [nb.HalfCheetahDirection(direction=d) for d in directions]
+    obs = np.stack([e.reset(seed=seed + i)[0] for i, e in enumerate(envs)])
+    out = {"obs": [obs], "reward": [], "x_velocity": []}
+    for a in actions:
+        steps = [e.step(a[i]) for i, e in enumerate(envs)]
+        out["obs"].append(np.stack([s[0] for s in steps]))
+        out["reward"].append(np.array([s[1] for s in steps]))
+        out["x_velocity"].append(np.array([s[4]["x_velocity"] for s in steps]))
+    return {k: np.stack(v) for k, v in out.items()}
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_batched_env_equals_independent_gymnasium_envs(nb, threads):
+    directions = np.array([1.0, -1.0, -1.0, 1.0, -1.0])
+    T = 200
+    rng = np.random.default_rng(42)
+    actions = rng.uniform(-1.2, 1.2, size=(T, len(directions), 6))  # some outside [-1, 1]
+    ref = _reference_rollout(nb, directions, 7, actions)
+    env = nb.BatchedHalfCheetah(directions, horizon=T, num_threads=threads)
+    obs, _ = env.reset(seed=7)
+    got = {"obs": [obs], "reward": [], "x_velocity": []}
+    for t in range(T):
+        obs, r, term, trunc, info = env.step(actions[t])
+        got["obs"].append(obs)
+        got["reward"].append(r)
+        got["x_velocity"].append(info["x_velocity"])
+        assert not term.any() and trunc.all() == (t == T - 1)
+    env.close()
+    for k in ref:
+        np.testing.assert_allclose(np.stack(got[k]), ref[k], rtol=0, atol=1e-6, err_msg=k)
+    assert np.abs(ref["obs"][-1]).max() > 1.0  # the trajectories really moved
+
+
+def test_batched_reset_noise_is_gymnasiums_and_reproducible(nb):
+    env = nb.BatchedHalfCheetah(np.ones(4), horizon=5)
+    o1, _ = env.reset(seed=123)
+    o2, _ = env.reset(seed=123)
+    o3, _ = env.reset(seed=124)
+    np.testing.assert_array_equal(o1, o2)
+    assert not np.allclose(o1, o3)
+    ref = gym.make("HalfCheetah-v5")
+    for i in range(4):
+        np.testing.assert_array_equal(o1[i], ref.reset(seed=123 + i)[0])
+    noise = o1[:, :8] - env.init_qpos[1:]
+    assert np.abs(noise).max() <= 0.1
+
+
+def test_batched_env_rejects_bad_input(nb):
+    with pytest.raises(ValueError, match="directions"):
+        nb.BatchedHalfCheetah(np.array([1.0, 0.5]))
+    env = nb.BatchedHalfCheetah(np.ones(2), horizon=1)
+    with pytest.raises(RuntimeError, match="reset"):
+        env.step(np.zeros((2, 6)))
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="non-finite action"):
+        env.step(np.full((2, 6), np.nan))
+    with pytest.raises(ValueError, match="shape"):
+        env.step(np.zeros((3, 6)))
+    env.step(np.zeros((2, 6)))
+    with pytest.raises(RuntimeError, match="horizon"):
+        env.step(np.zeros((2, 6)))

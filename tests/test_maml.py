@@ -1,0 +1,129 @@
+"""Inner step, meta-gradient against finite differences, conjugate gradient and line search."""
+import math
+
+import pytest
+import torch
+
+
+def _fixed_problem(nb, first_order=False, K=2, N=3, T=6, seed=0):
+    """A tiny float64 problem with fixed random trajectories and advantages."""
+    cfg = nb.make_config("smoke", hidden_sizes=(8, 8), activation="tanh", inner_lr=0.5,
+                         first_order=first_order, hvp_tasks=K)
+    policy = nb.make_policy(cfg).double()
+    g = torch.Generator().manual_seed(seed)
+
+    def batch():
+        return nb.Batch(torch.randn(T, K, N, 17, generator=g, dtype=torch.float64),
+                        torch.randn(T, K, N, 6, generator=g, dtype=torch.float64),
+                        torch.randn(T, K, N, generator=g, dtype=torch.float64),
+                        torch.tensor([1.0, -1.0][:K], dtype=torch.float64))
+
+    pre, post = batch(), batch()
+    pre_adv = torch.randn(T, K, N, generator=g, dtype=torch.float64)
+    post_adv = torch.randn(T, K, N, generator=g, dtype=torch.float64)
+    theta = nb.detached_params(policy)
+    problem = nb.MetaProblem(policy, cfg, [(pre, pre_adv)], post, post_adv, theta)
+    return cfg, policy, theta, problem, (pre, pre_adv)
+
+
+def test_inner_step_equals_theta_minus_alpha_grad(nb):
+    cfg, policy, theta, _, (pre, adv) = _fixed_problem(nb)
+    adapted = nb.adapt(policy, theta, pre, adv, lr=0.3, first_order=True)
+    obs, act = nb.per_task_view(pre)
+    for k in range(pre.rewards.shape[1]):
+        params = {n: v.clone().requires_grad_(True) for n, v in theta.items()}
+        logp = nb.policy_dist(policy, params, obs[k]).log_prob(act[k])
+        a_k = adv[:, k].reshape(-1)  # (T, N) -> T*N in the same order as per_task_view
+        loss = -(logp * a_k).mean()
+        grads = torch.autograd.grad(loss, list(params.values()))
+        for (n, v), gr in zip(theta.items(), grads):
+            torch.testing.assert_close(adapted[n][k], v - 0.3 * gr)
+
+
+def _meta_grad(nb, problem, theta):
+    th = {k: v.clone().requires_grad_(True) for k, v in theta.items()}
+    loss, _ = problem.loss_and_kl(th)
+    return nb.flat(torch.autograd.grad(loss, list(th.values())))
+
+
+def _fd_directional(nb, problem, theta, u, eps=1e-5):
+    base = nb.flat(theta.values())
+    f = lambda x: float(problem.loss_and_kl(nb.unflat(x, theta), create_graph=False)[0])
+    return (f(base + eps * u) - f(base - eps * u)) / (2 * eps)
+
+
+def test_meta_gradient_matches_finite_differences(nb):
+    _, _, theta, problem, _ = _fixed_problem(nb)
+    g = _meta_grad(nb, problem, theta)
+    assert g.norm() > 1e-3
+    gen = torch.Generator().manual_seed(1)
+    for _ in range(4):
+        u = torch.randn(g.shape, generator=gen, dtype=g.dtype)
+        u /= u.norm()
+        fd = _fd_directional(nb, problem, theta, u)
+        assert float(g @ u) == pytest.approx(fd, rel=1e-5, abs=1e-9)
+
+
+def test_first_order_meta_gradient_misses_the_second_order_term(nb):
+    _, _, theta, problem, _ = _fixed_problem(nb)
+    _, _, _, fo_problem, _ = _fixed_problem(nb, first_order=True)
+    g2, g1 = _meta_grad(nb, problem, theta), _meta_grad(nb, fo_problem, theta)
+    gen = torch.Generator().manual_seed(2)
+    u = torch.randn(g2.shape, generator=gen, dtype=g2.dtype)
+    u /= u.norm()
+    fd = _fd_directional(nb, problem, theta, u)
+    assert float(g2 @ u) == pytest.approx(fd, rel=1e-5, abs=1e-9)
+    assert abs(float(g1 @ u) - fd) > 1e-3 * abs(fd) + 1e-6
+    assert (g2 - g1).norm() > 1e-2 * g2.norm()
+
+
+def test_kl_is_zero_at_old_parameters_and_positive_elsewhere(nb):
+    _, _, theta, problem, _ = _fixed_problem(nb)
+    _, kl0 = problem.loss_and_kl(theta, create_graph=False)
+    moved = {k: v + 0.05 for k, v in theta.items()}
+    _, kl1 = problem.loss_and_kl(moved, create_graph=False)
+    assert abs(float(kl0)) < 1e-12 and float(kl1) > 1e-6
+
+
+def test_conjugate_gradient_solves_spd_system(nb):
+    gen = torch.Generator().manual_seed(0)
+    M = torch.randn(20, 20, generator=gen, dtype=torch.float64)
+    A = M @ M.T + 0.5 * torch.eye(20, dtype=torch.float64)
+    b = torch.randn(20, generator=gen, dtype=torch.float64)
+    x = nb.conjugate_gradient(lambda v: A @ v, b, iters=60, tol=1e-20)
+    torch.testing.assert_close(A @ x, b, atol=1e-8, rtol=1e-8)
+
+
+def test_line_search_restores_parameters_when_no_step_qualifies(nb):
+    params = {"w": torch.tensor([1.0, 2.0]), "b": torch.tensor([0.5])}
+    before = {k: v.clone() for k, v in params.items()}
+    tried = []
+
+    def evaluate(cand):
+        tried.append(float(cand["w"][0]))
+        return 1.0, 0.0  # never better than loss_old = 0.5
+
+    new, j, loss, kl = nb.line_search(params, torch.ones(3), evaluate, 0.5, 0.01, 5, 0.5)
+    assert j is None and loss == 0.5
+    assert len(tried) == 5 and tried[0] == 2.0 and tried[-1] == 1.0 + 0.5 ** 4
+    for k in params:
+        assert torch.equal(new[k], before[k]) and torch.equal(params[k], before[k])
+
+
+def test_line_search_takes_first_step_within_kl_that_improves(nb):
+    params = {"w": torch.zeros(2)}
+    # loss improves for every step, KL too big for the first two
+    evaluate = lambda cand: (-1.0, float(cand["w"].abs().sum()))
+    new, j, loss, kl = nb.line_search(params, torch.tensor([1.0, 1.0]), evaluate, 0.0, 0.5, 10, 0.5)
+    assert j == 2 and torch.allclose(new["w"], torch.tensor([0.25, 0.25]))
+
+
+def test_trpo_step_improves_surrogate_within_trust_region(nb):
+    cfg, _, theta, problem, _ = _fixed_problem(nb)
+    new, info = nb.trpo_step(problem, theta, cfg)
+    assert info["ls_step"] >= 0
+    assert info["loss_after"] < info["loss_before"]
+    assert 0 < info["kl"] <= cfg.max_kl * (1 + 1e-9)
+    loss, kl = problem.loss_and_kl(new, create_graph=False)
+    assert float(loss) == pytest.approx(info["loss_after"]) and float(kl) <= cfg.max_kl
+    assert math.isfinite(info["grad_norm"])
