@@ -1,0 +1,158 @@
+"""Config validation, non-finite guard, checkpoints, resume after SIGKILL, determinism."""
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+BAD_VALUES = [
+    ("inner_lr", 0.0), ("inner_lr", -0.1), ("inner_lr", float("nan")), ("inner_lr", float("inf")),
+    ("horizon", 0), ("horizon", 2.5), ("meta_batch_size", 0), ("traj_per_task", -1),
+    ("meta_iterations", 0), ("cg_iters", 0), ("gamma", 0.0), ("gamma", 1.5), ("gae_lambda", -0.1),
+    ("gae_lambda", 1.01), ("max_kl", 0.0), ("max_kl", -1.0), ("ls_ratio", 1.0), ("ls_ratio", 0.0),
+    ("hidden_sizes", ()), ("hidden_sizes", (64, 0)), ("hidden_sizes", (-3,)), ("inner_steps", -1),
+    ("task_family", "sideways"), ("activation", "gelu"), ("num_threads", 0), ("inner_lr", "0.1"),
+    ("horizon", "200"), ("first_order", "no"), ("eval_inner_lrs", ()), ("eval_inner_lrs", (0.1, -1.0)),
+    ("checkpoint_every", 0), ("hvp_tasks", 0), ("seed", -1), ("horizon", True), ("action_scale", 0.0),
+]
+
+
+@pytest.mark.parametrize("name, value", BAD_VALUES)
+def test_bad_config_value_names_field_and_value(nb, name, value):
+    with pytest.raises(nb.ConfigError) as e:
+        nb.make_config("smoke", **{name: value})
+    msg = str(e.value)
+    assert f"'{name}'" in msg and repr(value) in msg and "expected" in msg
+
+
+def test_zero_inner_steps_is_allowed(nb):
+    assert nb.make_config("smoke", inner_steps=0).inner_steps == 0
+
+
+def test_unknown_field_and_size(nb):
+    with pytest.raises(nb.ConfigError, match="unknown config field.*'inner_lrr'"):
+        nb.make_config("smoke", inner_lrr=0.1)
+    with pytest.raises(nb.ConfigError, match="unknown size 'huge'"):
+        nb.make_config("huge")
+
+
+def test_train_rejects_bad_config_before_writing(nb, tmp_path):
+    cfg = nb.MAMLConfig(horizon=-5)
+    with pytest.raises(nb.ConfigError, match="horizon"):
+        nb.train(cfg, tmp_path / "run", progress=False)
+    assert not (tmp_path / "run").exists()
+
+
+def _small(nb, **kw):
+    return nb.make_config("smoke", **{"horizon": 20, "meta_iterations": 4, "checkpoint_every": 1, **kw})
+
+
+def _strip_time(metrics):
+    return [{k: v for k, v in m.items() if not k.startswith("time/")} for m in metrics]
+
+
+def test_same_seed_same_metrics(nb, tmp_path):
+    cfg = _small(nb, meta_iterations=3)
+    _, th1, m1 = nb.train(cfg, tmp_path / "a", progress=False)
+    _, th2, m2 = nb.train(cfg, tmp_path / "b", progress=False)
+    _, _, m3 = nb.train(_small(nb, meta_iterations=3, seed=1), tmp_path / "c", progress=False)
+    assert _strip_time(m1) == _strip_time(m2)
+    assert _strip_time(m1) != _strip_time(m3)
+    for k in th1:
+        assert torch.equal(th1[k], th2[k])
+
+
+def test_checkpoint_roundtrip_and_clear_errors(nb, tmp_path):
+    cfg = _small(nb, meta_iterations=1)
+    _, theta, metrics = nb.train(cfg, tmp_path / "run", progress=False)
+    ckpt = tmp_path / "run" / "checkpoint.pt"
+    state = nb.load_checkpoint(ckpt)
+    assert state["iteration"] == 1 and state["metrics"] == json.loads(json.dumps(metrics))
+    policy, params, cfg2 = nb.load_policy(ckpt)
+    assert cfg2 == cfg and all(torch.equal(params[k], theta[k]) for k in theta)
+
+    with pytest.raises(nb.CheckpointError, match="not found.*nope.pt"):
+        nb.load_checkpoint(tmp_path / "nope.pt")
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes(ckpt.read_bytes()[: ckpt.stat().st_size // 2])
+    with pytest.raises(nb.CheckpointError, match="truncated.pt is not a readable checkpoint"):
+        nb.load_checkpoint(truncated)
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(os.urandom(1000))
+    with pytest.raises(nb.CheckpointError, match="garbage.pt"):
+        nb.load_checkpoint(garbage)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"state_dict": {"w": torch.zeros(2)}}, foreign)
+    with pytest.raises(nb.CheckpointError, match="foreign.pt is not a hw14-maml-checkpoint-v1"):
+        nb.load_checkpoint(foreign)
+    wrong_shape = tmp_path / "wrong.pt"
+    nb.save_checkpoint(wrong_shape, {"log_std": torch.zeros(3)}, 1, [], cfg)
+    with pytest.raises(nb.CheckpointError, match="wrong.pt: parameters"):
+        nb.load_policy(wrong_shape)
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, ("touch PWNED_BY_CHECKPOINT",))
+
+
+def test_checkpoint_loading_never_executes_code(nb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    evil = tmp_path / "evil.pt"
+    torch.save({"format": "hw14-maml-checkpoint-v1", "x": _Evil()}, evil)
+    with pytest.raises(nb.CheckpointError, match="evil.pt"):
+        nb.load_checkpoint(evil)
+    assert not (tmp_path / "PWNED_BY_CHECKPOINT").exists()
+
+
+def test_nan_stops_training_and_keeps_last_checkpoint(nb, tmp_path, monkeypatch):
+    cfg = _small(nb, meta_iterations=2)
+    run = tmp_path / "run"
+    nb.train(cfg, run, progress=False)
+    cfg4 = _small(nb, meta_iterations=4)
+    before = (run / "checkpoint.pt").read_bytes()
+    real = nb.batch_advantages
+    monkeypatch.setitem(nb.__dict__, "batch_advantages", lambda b, c: real(b, c) * float("nan"))
+    with pytest.raises(nb.NonFiniteError, match=r"non-finite .* at meta-iteration 2"):
+        nb.train(cfg4, run, progress=False)
+    assert (run / "checkpoint.pt").read_bytes() == before
+    assert nb.load_checkpoint(run / "checkpoint.pt")["iteration"] == 2
+
+
+def test_resume_after_sigkill_reproduces_uninterrupted_run(nb, tmp_path, root):
+    args = ["--size", "smoke", "--seed", "3", "--set", "horizon=30", "--set", "meta_iterations=8",
+            "--set", "checkpoint_every=2"]
+    script = str(root / "scripts" / "meta_train.py")
+    full = tmp_path / "full"
+    subprocess.run([sys.executable, script, "--out", str(full), *args], check=True, capture_output=True)
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, script, "--out", str(killed), *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        m = killed / "metrics.jsonl"
+        if m.exists() and len(m.read_text().splitlines()) >= 5:
+            break
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    state = nb.load_checkpoint(killed / "checkpoint.pt")
+    assert 2 <= state["iteration"] < 8, "the kill should land mid-run"
+    subprocess.run([sys.executable, script, "--out", str(killed), *args], check=True, capture_output=True)
+    read = lambda d: [json.loads(l) for l in (d / "metrics.jsonl").read_text().splitlines()]
+    assert len(read(killed)) == 8
+    assert _strip_time(read(killed)) == _strip_time(read(full))
+    a, b = torch.load(full / "checkpoint.pt"), torch.load(killed / "checkpoint.pt")
+    for k in a["params"]:
+        assert torch.equal(a["params"][k], b["params"][k])
+
+
+def test_resume_refuses_a_different_config(nb, tmp_path):
+    nb.train(_small(nb, meta_iterations=1), tmp_path / "run", progress=False)
+    with pytest.raises(nb.CheckpointError, match="different config"):
+        nb.train(_small(nb, meta_iterations=2, inner_lr=0.2), tmp_path / "run", progress=False)
