@@ -1,0 +1,56 @@
+"""Evaluate adaptation (returns after 0..3 policy-gradient steps) of a checkpoint, or of a random init.
+
+    python scripts/evaluate.py --checkpoint results/maml/seed0/checkpoint.pt --out results/maml/seed0/eval.json
+    python scripts/evaluate.py --random-init --seed 0 --out results/random/seed0/eval.json
+    python scripts/evaluate.py --checkpoint ... --eval-seed 12345 --runs 40   # seeds never used before
+
+For each direction (backward = HalfCheetahBackward, forward) the JSON holds the per-run mean returns
+(runs x steps+1), their mean and standard error, the step sizes and the evaluation seed.
+"""
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import nbdefs  # noqa: E402
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--checkpoint")
+    src.add_argument("--random-init", action="store_true", help="the freshly initialised policy of --seed")
+    p.add_argument("--seed", type=int, default=0, help="policy-init seed for --random-init")
+    p.add_argument("--eval-seed", type=int, default=None, help="evaluation seed (default: the run's seed + 1000)")
+    p.add_argument("--runs", type=int, default=None, help="independent adaptation runs (default: config eval_batches)")
+    p.add_argument("--lrs", type=float, nargs="+", default=None, help="step sizes (default: config eval_inner_lrs)")
+    p.add_argument("--out", required=True)
+    args = p.parse_args(argv)
+    nb = nbdefs.load()
+    try:
+        if args.checkpoint:
+            policy, theta, cfg = nb.load_policy(args.checkpoint)
+        else:
+            cfg = nb.make_config("full", seed=args.seed)
+            policy = nb.make_policy(cfg)
+            theta = nb.detached_params(policy)
+    except (nb.CheckpointError, nb.ConfigError) as e:
+        raise SystemExit(f"error: {e}")
+    nb.setup_torch(cfg)
+    eval_seed = cfg.seed + 1000 if args.eval_seed is None else args.eval_seed
+    out = {"source": args.checkpoint or f"random init, seed {args.seed}", "eval_seed": eval_seed,
+           "lrs": list(args.lrs or cfg.eval_inner_lrs)}
+    t = time.perf_counter()
+    for name, d in (("backward", -1.0), ("forward", 1.0)):
+        r, _ = nb.evaluate_adaptation(policy, theta, cfg, d, n_runs=args.runs, lrs=args.lrs, seed=eval_seed)
+        out[name] = {**nb.summarize(r), "per_run": r.tolist()}
+        print(name, [round(x, 1) for x in out[name]["mean"]], "sem", [round(x, 1) for x in out[name]["sem"]], flush=True)
+    out["seconds"] = time.perf_counter() - t
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
