@@ -16,15 +16,17 @@ train() {  # name seed [--set ...]
     >> "results/logs/$name-seed$seed.log" 2>&1
 }
 first=${SEEDS[0]}
+# baselines: TRPO without adaptation (inner_steps=0), 100 iterations of the same batch size
+BASE=(--set inner_steps=0 --set meta_iterations=100)
 train maml "$first"
-train oracle "$first" --set task_family=backward --set inner_steps=0
-train pretrained "$first" --set inner_steps=0
+train oracle "$first" --set task_family=backward "${BASE[@]}"
+train pretrained "$first" "${BASE[@]}"
 for s in "${SEEDS[@]}"; do
   $PY scripts/evaluate.py --random-init --seed "$s" --out "results/random/seed$s/eval.json" > "results/logs/random-seed$s.log" 2>&1
 done
 for s in "${SEEDS[@]:1}"; do train maml "$s"; done
 for s in "${SEEDS[@]:1}"; do
-  train oracle "$s" --set task_family=backward --set inner_steps=0
-  train pretrained "$s" --set inner_steps=0
+  train oracle "$s" --set task_family=backward "${BASE[@]}"
+  train pretrained "$s" "${BASE[@]}"
 done
 echo "$(date -u +%FT%TZ) all done" >> results/logs/progress.txt

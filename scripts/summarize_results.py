@@ -1,0 +1,229 @@
+"""Turn results/ into results/summary.json, the report's figures and its generated LaTeX.
+
+    python scripts/summarize_results.py [--results results] [--report report]
+
+Reads results/{maml,oracle,pretrained,random}/seed*/ (eval.json, metrics.jsonl, config.json).
+Writes results/summary.json, report/figures/*.pdf|png and report/generated/*.tex. Every number and
+figure in the report comes from here; nothing is typed in by hand.
+"""
+import argparse
+import json
+import math
+import shutil
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+METHODS = {"maml": "MAML", "pretrained": "pretrained", "random": "random init", "oracle": "oracle"}
+# Finn et al. 2017, Figure 5 (half-cheetah direction), from shared/reference/anchors.md
+PAPER = {"maml": [-50.7, 293.2, 313.5, 315.7], "maml_sem": [2.9, 8.7, 8.0, 7.1],
+         "pretrained": [-43.0, -24.8, -12.9, 19.6], "random": [-35.7, 21.8, 62.3, 86.2], "oracle": 442.7}
+
+
+def load_runs(results: Path, method: str):
+    runs = []
+    for d in sorted(results.glob(f"{method}/seed*")):
+        if not (d / "eval.json").exists():
+            continue
+        run = {"seed": int(d.name[4:]), "eval": json.loads((d / "eval.json").read_text())}
+        if (d / "metrics.jsonl").exists():
+            run["metrics"] = [json.loads(l) for l in (d / "metrics.jsonl").read_text().splitlines() if l.strip()]
+        runs.append(run)
+    return runs
+
+
+def pooled(runs, direction):
+    per_run = np.concatenate([np.asarray(r["eval"][direction]["per_run"]) for r in runs])  # (runs, steps)
+    seed_means = np.array([np.mean(r["eval"][direction]["per_run"], axis=0) for r in runs])
+    return {"mean": per_run.mean(0).tolist(),
+            "sem": (per_run.std(0, ddof=1) / math.sqrt(len(per_run))).tolist(),
+            "n_runs": int(len(per_run)), "seed_means": seed_means.tolist(),
+            "seed_std": (seed_means.std(0, ddof=1) if len(runs) > 1 else np.zeros(seed_means.shape[1])).tolist()}
+
+
+def summarize(results: Path):
+    out = {"paper_finn2017_fig5_direction": PAPER, "methods": {}}
+    for m in METHODS:
+        runs = load_runs(results, m)
+        if not runs:
+            continue
+        entry = {"seeds": [r["seed"] for r in runs], "eval_lrs": runs[0]["eval"]["lrs"],
+                 "eval_seeds": [r["eval"]["eval_seed"] for r in runs]}
+        for direction in ("backward", "forward"):
+            entry[direction] = pooled(runs, direction)
+        if "metrics" in runs[0]:
+            entry["train"] = {"iterations": [r["metrics"][-1]["progress/iteration"] for r in runs],
+                              "env_steps": [r["metrics"][-1]["progress/total_env_steps"] for r in runs],
+                              "wall_time_s": [round(r["metrics"][-1]["time/wall"], 1) for r in runs]}
+        out["methods"][m] = entry
+    if "oracle" in out["methods"]:
+        oracle = out["methods"]["oracle"]["backward"]["mean"][0]
+        out["oracle_return_backward"] = oracle
+        out["fraction_of_oracle_backward"] = {
+            m: {f"{k}_steps": e["backward"]["mean"][k] / oracle for k in range(len(e["backward"]["mean"]))}
+            for m, e in out["methods"].items()}
+        out["paper_fraction_of_oracle"] = {f"{k}_steps": PAPER["maml"][k] / PAPER["oracle"] for k in range(4)}
+    return out
+
+
+def fig_learning_curves(results: Path, figdir: Path):
+    runs = load_runs(results, "maml")
+    if not runs:
+        return
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
+    for r in runs:
+        ms = r["metrics"]
+        it = [m["progress/iteration"] for m in ms]
+        wall = [m["time/wall"] / 60 for m in ms]
+        for key, ls, col in (("returns/post_backward", "-", "C0"), ("returns/pre_backward", "--", "C0"),
+                             ("returns/post_forward", "-", "C1"), ("returns/pre_forward", "--", "C1")):
+            y = np.array([m.get(key, np.nan) for m in ms], dtype=float)
+            label = f"{key.split('/')[1].replace('_', ', ')}" if r is runs[0] else None
+            axes[0].plot(it, y, ls=ls, color=col, alpha=0.8, lw=1, label=label)
+            axes[1].plot(wall, y, ls=ls, color=col, alpha=0.8, lw=1)
+    axes[0].set_xlabel("meta-iteration")
+    axes[1].set_xlabel("wall time (min, 2 CPU cores)")
+    axes[0].set_ylabel("mean return of the meta-batch")
+    axes[0].legend(fontsize=8)
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"MAML meta-training, seeds {', '.join(str(r['seed']) for r in runs)} (no smoothing)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(figdir / "learning_curves.pdf")
+    fig.savefig(figdir / "learning_curves.png", dpi=110)
+    plt.close(fig)
+
+
+def fig_adaptation(summary, figdir: Path):
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for ax, direction in zip(axes, ("backward", "forward")):
+        for m, label in METHODS.items():
+            if m not in summary["methods"] or m == "oracle":
+                continue
+            e = summary["methods"][m][direction]
+            x = np.arange(len(e["mean"]))
+            ax.errorbar(x, e["mean"], yerr=e["sem"], marker="o", capsize=3, label=label)
+        if "oracle" in summary["methods"]:
+            ax.axhline(summary["methods"]["oracle"][direction]["mean"][0], color="k", ls=":", label="oracle (backward-trained)")
+        ax.set_xticks(range(4))
+        ax.set_xlabel("policy-gradient steps at test time")
+        ax.set_title("HalfCheetahBackward" if direction == "backward" else "forward task")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("mean return (± s.e.m.)")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(figdir / "adaptation.pdf")
+    fig.savefig(figdir / "adaptation.png", dpi=110)
+    plt.close(fig)
+
+
+def fmt(mean, sem=None):
+    return f"{mean:.1f}" if sem is None else f"{mean:.1f} $\\pm$ {sem:.1f}"
+
+
+def tex_tables(summary, gendir: Path):
+    lines = []
+    for direction in ("backward", "forward"):
+        rows = []
+        for m, label in METHODS.items():
+            if m not in summary["methods"]:
+                continue
+            e = summary["methods"][m][direction]
+            seeds = ",".join(map(str, summary["methods"][m]["seeds"]))
+            rows.append(f"{label} & {seeds} & " + " & ".join(fmt(a, b) for a, b in zip(e["mean"], e["sem"])) + r" \\")
+        (gendir / f"adaptation_{direction}.tex").write_text("\n".join(rows) + "\n")
+    frac = summary.get("fraction_of_oracle_backward", {})
+    rows = []
+    for m, label in METHODS.items():
+        if m in frac and m != "oracle":
+            f = frac[m]
+            rows.append(f"{label} & " + " & ".join(f"{f[f'{k}_steps']:.2f}" for k in range(4)) + r" \\")
+    pf = summary.get("paper_fraction_of_oracle")
+    if pf:
+        rows.append(r"MAML, paper (rllab) & " + " & ".join(f"{pf[f'{k}_steps']:.2f}" for k in range(4)) + r" \\")
+    (gendir / "fraction_of_oracle.tex").write_text("\n".join(rows) + "\n")
+    # numbers used in the text
+    macros = []
+    def mac(name, value):
+        macros.append(f"\\newcommand{{\\{name}}}{{{value}}}")
+    ms = summary["methods"]
+    if "maml" in ms:
+        b = ms["maml"]["backward"]
+        mac("mamlZero", fmt(b["mean"][0], b["sem"][0])); mac("mamlOne", fmt(b["mean"][1], b["sem"][1]))
+        mac("mamlThree", fmt(b["mean"][3], b["sem"][3])); mac("mamlSeeds", ", ".join(map(str, ms["maml"]["seeds"])))
+        mac("mamlRuns", b["n_runs"])
+        t = ms["maml"].get("train", {})
+        if t:
+            mac("mamlWallMin", f"{np.mean(t['wall_time_s']) / 60:.1f}")
+            mac("mamlWallList", ", ".join(f"{w / 60:.1f}" for w in t["wall_time_s"]))
+            mac("mamlIters", t["iterations"][0]); mac("mamlEnvSteps", f"{t['env_steps'][0] / 1e6:.1f}")
+    if "oracle" in ms:
+        mac("oracleReturn", fmt(ms["oracle"]["backward"]["mean"][0], ms["oracle"]["backward"]["sem"][0]))
+        t = ms["oracle"].get("train", {})
+        if t:
+            mac("oracleEnvSteps", f"{t['env_steps'][0] / 1e6:.1f}"); mac("oracleIters", t["iterations"][0])
+    if frac.get("maml"):
+        mac("fracOne", f"{frac['maml']['1_steps']:.2f}"); mac("fracThree", f"{frac['maml']['3_steps']:.2f}")
+    (gendir / "numbers.tex").write_text("\n".join(macros) + "\n")
+
+
+HPARAMS = [("horizon", "horizon $H$"), ("meta_batch_size", "tasks per meta-batch $K$"),
+           ("traj_per_task", "trajectories per task $N$"), ("inner_lr", "inner step size $\\alpha$ (training)"),
+           ("inner_steps", "inner steps (training)"), ("eval_inner_lrs", "test-time step sizes"),
+           ("gamma", "discount $\\gamma$"), ("gae_lambda", "GAE $\\lambda$"), ("max_kl", "TRPO KL bound $\\delta$"),
+           ("cg_iters", "CG iterations"), ("cg_damping", "CG damping $\\beta$"), ("hvp_tasks", "tasks in the KL Hessian"),
+           ("ls_steps", "line-search steps"), ("ls_ratio", "line-search ratio"), ("hidden_sizes", "hidden sizes"),
+           ("activation", "activation"), ("init_log_std", "initial $\\log\\sigma$"), ("action_scale", "action scale $s$"),
+           ("ctrl_cost_weight", "control-cost weight"), ("baseline_reg", "baseline ridge"),
+           ("meta_iterations", "meta-iterations"), ("num_threads", "threads")]
+
+
+def tex_hparams(results: Path, gendir: Path):
+    cfgs = [json.loads(p.read_text()) for p in sorted(results.glob("maml/seed*/config.json"))]
+    if not cfgs:
+        return
+    rows = [r"\begin{tabular}{ll@{\hspace{2.5em}}ll}", r"\toprule"]
+    cells = []
+    for key, label in HPARAMS:
+        v = cfgs[0][key]
+        v = ", ".join(map(str, v)) if isinstance(v, list) else v
+        cells.append(f"{label} & {v}")
+    half = (len(cells) + 1) // 2
+    for a, b in zip(cells[:half], cells[half:] + [" & "]):
+        rows.append(f"{a} & {b} " + r"\\")
+    rows += [r"\bottomrule", r"\end{tabular}"]
+    (gendir / "hyperparams.tex").write_text("\n".join(rows) + "\n")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--results", default="results")
+    p.add_argument("--report", default="report")
+    args = p.parse_args()
+    results, report = Path(args.results), Path(args.report)
+    figdir, gendir = report / "figures", report / "generated"
+    figdir.mkdir(parents=True, exist_ok=True)
+    gendir.mkdir(parents=True, exist_ok=True)
+    summary = summarize(results)
+    (results / "summary.json").write_text(json.dumps(summary, indent=1))
+    fig_learning_curves(results, figdir)
+    fig_adaptation(summary, figdir)
+    tex_tables(summary, gendir)
+    tex_hparams(results, gendir)
+    for extra in ("stills.png",):
+        src = results / "maml" / "seed0" / extra
+        if src.exists():
+            shutil.copy(src, figdir / extra)
+    print(json.dumps({m: {d: [round(x, 1) for x in e[d]["mean"]] for d in ("backward", "forward")}
+                      for m, e in summary["methods"].items()}))
+    if "fraction_of_oracle_backward" in summary:
+        print("fraction of oracle (backward):", {m: {k: round(v, 2) for k, v in f.items()}
+                                                 for m, f in summary["fraction_of_oracle_backward"].items()})
+
+
+if __name__ == "__main__":
+    main()
