@@ -23,7 +23,7 @@ def main(argv=None):
     src.add_argument("--checkpoint")
     src.add_argument("--random-init", action="store_true", help="the freshly initialised policy of --seed")
     p.add_argument("--seed", type=int, default=0, help="policy-init seed for --random-init")
-    p.add_argument("--eval-seed", type=int, default=None, help="evaluation seed (default: the run's seed + 1000)")
+    p.add_argument("--eval-seed", type=int, default=None, help="evaluation seed (default: the run's seed + 1000, as in the notebook)")
     p.add_argument("--runs", type=int, default=None, help="independent adaptation runs (default: config eval_batches)")
     p.add_argument("--lrs", type=float, nargs="+", default=None, help="step sizes (default: config eval_inner_lrs)")
     p.add_argument("--out", required=True)
@@ -39,7 +39,7 @@ def main(argv=None):
     except (nb.CheckpointError, nb.ConfigError) as e:
         raise SystemExit(f"error: {e}")
     nb.setup_torch(cfg)
-    eval_seed = cfg.seed + 1000 if args.eval_seed is None else args.eval_seed
+    eval_seed = cfg.seed + nb.EVAL_SEED_OFFSET if args.eval_seed is None else args.eval_seed
     out = {"source": args.checkpoint or f"random init, seed {args.seed}", "eval_seed": eval_seed,
            "lrs": list(args.lrs or cfg.eval_inner_lrs)}
     t = time.perf_counter()

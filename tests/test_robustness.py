@@ -156,3 +156,14 @@ def test_resume_refuses_a_different_config(nb, tmp_path):
     nb.train(_small(nb, meta_iterations=1), tmp_path / "run", progress=False)
     with pytest.raises(nb.CheckpointError, match="different config"):
         nb.train(_small(nb, meta_iterations=2, inner_lr=0.2), tmp_path / "run", progress=False)
+
+
+def test_scripts_report_bad_input_clearly(root, tmp_path):
+    ev = subprocess.run([sys.executable, str(root / "scripts" / "evaluate.py"), "--checkpoint",
+                         str(tmp_path / "missing.pt"), "--out", str(tmp_path / "e.json")],
+                        capture_output=True, text=True)
+    assert ev.returncode != 0 and "checkpoint not found" in ev.stderr and "missing.pt" in ev.stderr
+    assert "Traceback" not in ev.stderr and not (tmp_path / "e.json").exists()
+    tr = subprocess.run([sys.executable, str(root / "scripts" / "meta_train.py"), "--out", str(tmp_path / "r"),
+                         "--size", "smoke", "--set", "gamma=2"], capture_output=True, text=True)
+    assert tr.returncode != 0 and "config field 'gamma' = 2" in tr.stderr and "Traceback" not in tr.stderr
