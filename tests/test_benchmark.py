@@ -1,0 +1,15 @@
+"""The benchmark script runs and reports its JSON line (no timing is asserted here)."""
+import json
+import subprocess
+import sys
+
+
+def test_sampler_benchmark_reports_json(root):
+    r = subprocess.run([sys.executable, str(root / "benchmarks" / "sampler.py"), "--tasks", "2", "--traj", "2",
+                        "--horizon", "10", "--repeats", "1", "--async-traj-per-worker", "1"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    for k in ("physics_sps", "sampler_sps", "gym_sync_sps", "gym_async_sps"):
+        assert res[k] > 0
+    assert res["ratio_vs_physics"] == round(res["sampler_sps"] / res["physics_sps"], 3)
