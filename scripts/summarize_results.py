@@ -125,7 +125,7 @@ def fmt(mean, sem=None):
     return f"{mean:.1f}" if sem is None else f"{mean:.1f} $\\pm$ {sem:.1f}"
 
 
-def tex_tables(summary, gendir: Path):
+def tex_tables(summary, gendir: Path, results: Path):
     lines = []
     for direction in ("backward", "forward"):
         rows = []
@@ -168,6 +168,19 @@ def tex_tables(summary, gendir: Path):
             mac("oracleEnvSteps", f"{t['env_steps'][0] / 1e6:.1f}"); mac("oracleIters", t["iterations"][0])
     if frac.get("maml"):
         mac("fracOne", f"{frac['maml']['1_steps']:.2f}"); mac("fracThree", f"{frac['maml']['3_steps']:.2f}")
+    bench = results / "benchmark_sampler.json"
+    if bench.exists():
+        b = json.loads(bench.read_text())
+        for key, name in (("physics_sps", "benchPhysics"), ("sampler_sps", "benchSampler"),
+                          ("gym_sync_sps", "benchSync"), ("gym_async_sps", "benchAsync")):
+            mac(name, f"{b[key]:,}".replace(",", "{,}"))
+        mac("benchRatioPhysics", f"{b['ratio_vs_physics']:.2f}"); mac("benchRatioGym", f"{b['ratio_vs_gym_best']:.1f}")
+    p = PAPER
+    (gendir / "paper_table.tex").write_text(
+        "MAML & " + " & ".join(fmt(a, b) for a, b in zip(p["maml"], p["maml_sem"])) + r" \\" + "\n"
+        + "pretrained & " + " & ".join(fmt(a) for a in p["pretrained"]) + r" \\" + "\n"
+        + "random init & " + " & ".join(fmt(a) for a in p["random"]) + r" \\" + "\n"
+        + f"oracle & \\multicolumn{{4}}{{c}}{{{p['oracle']:.1f}}}" + r" \\" + "\n")
     (gendir / "numbers.tex").write_text("\n".join(macros) + "\n")
 
 
@@ -212,7 +225,7 @@ def main():
     (results / "summary.json").write_text(json.dumps(summary, indent=1))
     fig_learning_curves(results, figdir)
     fig_adaptation(summary, figdir)
-    tex_tables(summary, gendir)
+    tex_tables(summary, gendir, results)
     tex_hparams(results, gendir)
     for extra in ("stills.png",):
         src = results / "maml" / "seed0" / extra
