@@ -18,7 +18,7 @@ BAD_VALUES = [
     ("hidden_sizes", ()), ("hidden_sizes", (64, 0)), ("hidden_sizes", (-3,)), ("inner_steps", -1),
     ("task_family", "sideways"), ("activation", "gelu"), ("num_threads", 0), ("inner_lr", "0.1"),
     ("horizon", "200"), ("first_order", "no"), ("eval_inner_lrs", ()), ("eval_inner_lrs", (0.1, -1.0)),
-    ("checkpoint_every", 0), ("hvp_tasks", 0), ("seed", -1), ("horizon", True), ("action_scale", 0.0),
+    ("checkpoint_every", 0), ("keep_every", -1), ("hvp_tasks", 0), ("seed", -1), ("horizon", True), ("action_scale", 0.0),
 ]
 
 
@@ -71,6 +71,7 @@ def test_checkpoint_roundtrip_and_clear_errors(nb, tmp_path):
     cfg = _small(nb, meta_iterations=1)
     _, theta, metrics = nb.train(cfg, tmp_path / "run", progress=False)
     ckpt = tmp_path / "run" / "checkpoint.pt"
+    assert not (tmp_path / "run" / "checkpoint_iter1.pt").exists()
     state = nb.load_checkpoint(ckpt)
     assert state["iteration"] == 1 and state["metrics"] == json.loads(json.dumps(metrics))
     policy, params, cfg2 = nb.load_policy(ckpt)
@@ -150,6 +151,12 @@ def test_resume_after_sigkill_reproduces_uninterrupted_run(nb, tmp_path, root):
     a, b = torch.load(full / "checkpoint.pt"), torch.load(killed / "checkpoint.pt")
     for k in a["params"]:
         assert torch.equal(a["params"][k], b["params"][k])
+
+
+def test_kept_checkpoints_hold_their_iteration(nb, tmp_path):
+    nb.train(_small(nb, meta_iterations=4, keep_every=2), tmp_path / "run", progress=False)
+    assert [nb.load_checkpoint(tmp_path / "run" / f"checkpoint_iter{i}.pt")["iteration"] for i in (2, 4)] == [2, 4]
+    assert not (tmp_path / "run" / "checkpoint_iter1.pt").exists()
 
 
 def test_resume_refuses_a_different_config(nb, tmp_path):
