@@ -4,7 +4,7 @@
 # Needs Debian's latexmk, texlive-latex-recommended, texlive-latex-extra, texlive-fonts-recommended.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=.venv/bin/python
+PY="$PWD/.venv/bin/python"
 [ -x "$PY" ] || { bash scripts/setup.sh; }
 if ! command -v latexmk >/dev/null; then
   echo "latexmk not found: apt-get install latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended" >&2

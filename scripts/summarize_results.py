@@ -135,7 +135,7 @@ def tex_tables(summary, gendir: Path, results: Path):
             e = summary["methods"][m][direction]
             seeds = ",".join(map(str, summary["methods"][m]["seeds"]))
             rows.append(f"{label} & {seeds} & " + " & ".join(fmt(a, b) for a, b in zip(e["mean"], e["sem"])) + r" \\")
-        (gendir / f"adaptation_{direction}.tex").write_text("\n".join(rows) + "\n")
+        (gendir / f"adaptation_{direction}.tex").write_text("\n".join(rows) + "\n\\bottomrule\n")
     frac = summary.get("fraction_of_oracle_backward", {})
     rows = []
     for m, label in METHODS.items():
@@ -145,11 +145,18 @@ def tex_tables(summary, gendir: Path, results: Path):
     pf = summary.get("paper_fraction_of_oracle")
     if pf:
         rows.append(r"MAML, paper (rllab) & " + " & ".join(f"{pf[f'{k}_steps']:.2f}" for k in range(4)) + r" \\")
-    (gendir / "fraction_of_oracle.tex").write_text("\n".join(rows) + "\n")
+    if not frac:
+        rows = [r"\multicolumn{5}{c}{(no oracle run in results/ yet)} \\"] + rows
+    (gendir / "fraction_of_oracle.tex").write_text("\n".join(rows) + "\n\\bottomrule\n")
     # numbers used in the text
-    macros = []
+    names = ["mamlZero", "mamlOne", "mamlThree", "mamlSeeds", "mamlRuns", "mamlWallMin", "mamlWallList",
+             "mamlIters", "mamlEnvSteps", "oracleReturn", "oracleEnvSteps", "oracleIters", "fracOne", "fracThree",
+             "benchPhysics", "benchSampler", "benchSync", "benchAsync", "benchRatioPhysics", "benchRatioGym"]
+    values = {n: "n/a" for n in names}  # every macro defined, so the report builds with partial results
+
     def mac(name, value):
-        macros.append(f"\\newcommand{{\\{name}}}{{{value}}}")
+        assert name in values, name
+        values[name] = value
     ms = summary["methods"]
     if "maml" in ms:
         b = ms["maml"]["backward"]
@@ -180,8 +187,8 @@ def tex_tables(summary, gendir: Path, results: Path):
         "MAML & " + " & ".join(fmt(a, b) for a, b in zip(p["maml"], p["maml_sem"])) + r" \\" + "\n"
         + "pretrained & " + " & ".join(fmt(a) for a in p["pretrained"]) + r" \\" + "\n"
         + "random init & " + " & ".join(fmt(a) for a in p["random"]) + r" \\" + "\n"
-        + f"oracle & \\multicolumn{{4}}{{c}}{{{p['oracle']:.1f}}}" + r" \\" + "\n")
-    (gendir / "numbers.tex").write_text("\n".join(macros) + "\n")
+        + f"oracle & \\multicolumn{{4}}{{c}}{{{p['oracle']:.1f}}}" + r" \\" + "\n\\bottomrule\n")
+    (gendir / "numbers.tex").write_text("".join(f"\\newcommand{{\\{n}}}{{{v}}}\n" for n, v in values.items()))
 
 
 HPARAMS = [("horizon", "horizon $H$"), ("meta_batch_size", "tasks per meta-batch $K$"),
