@@ -219,10 +219,44 @@ def tex_hparams(results: Path, gendir: Path):
     (gendir / "hyperparams.tex").write_text("\n".join(rows) + "\n")
 
 
+def readme_table(summary) -> str:
+    """Markdown results table for the README (between its results markers)."""
+    ms = summary["methods"]
+    lines = ["| method (seeds) | direction | 0 steps | 1 step | 2 steps | 3 steps |", "|---|---|---|---|---|---|"]
+    for m, label in METHODS.items():
+        if m not in ms:
+            continue
+        for d in ("backward", "forward"):
+            e = ms[m][d]
+            cells = " | ".join(f"{a:.1f} ± {b:.1f}" for a, b in zip(e["mean"], e["sem"]))
+            lines.append(f"| {label} ({', '.join(map(str, ms[m]['seeds']))}) | {d} | {cells} |")
+    frac = summary.get("fraction_of_oracle_backward", {}).get("maml")
+    if frac:
+        lines.append("")
+        lines.append(f"MAML on HalfCheetahBackward reaches {frac['1_steps']:.2f} of the oracle's return after one step "
+                     f"and {frac['3_steps']:.2f} after three (paper: {summary['paper_fraction_of_oracle']['1_steps']:.2f} "
+                     f"after one step, on rllab's simulator).")
+    t = ms.get("maml", {}).get("train")
+    if t:
+        lines.append(f"Meta-training: {t['iterations'][0]} iterations, {t['env_steps'][0] / 1e6:.1f} M environment steps "
+                     f"and {', '.join(f'{w / 60:.1f}' for w in t['wall_time_s'])} minutes of wall time per seed on 2 CPU cores.")
+    return "\n".join(lines)
+
+
+def update_readme(path: Path, table: str):
+    start, end = "<!-- results:start -->", "<!-- results:end -->"
+    text = path.read_text()
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        path.write_text(f"{head}{start}\n{table}\n{end}{tail}")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--results", default="results")
     p.add_argument("--report", default="report")
+    p.add_argument("--readme", default="README.md", help="README whose results section is rewritten ('' to skip)")
     args = p.parse_args()
     results, report = Path(args.results), Path(args.report)
     figdir, gendir = report / "figures", report / "generated"
@@ -234,6 +268,8 @@ def main():
     fig_adaptation(summary, figdir)
     tex_tables(summary, gendir, results)
     tex_hparams(results, gendir)
+    if args.readme:
+        update_readme(Path(args.readme), readme_table(summary))
     for extra in ("stills.png",):
         src = results / "maml" / "seed0" / extra
         if src.exists():

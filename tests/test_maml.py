@@ -48,7 +48,7 @@ def _meta_grad(nb, problem, theta):
 
 def _fd_directional(nb, problem, theta, u, eps=1e-5):
     base = nb.flat(theta.values())
-    f = lambda x: float(problem.loss_and_kl(nb.unflat(x, theta), create_graph=False)[0])
+    f = lambda x: float(problem.loss_and_kl(nb.unflat(x, theta), create_graph=False)[0].detach())
     return (f(base + eps * u) - f(base - eps * u)) / (2 * eps)
 
 
