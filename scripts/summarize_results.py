@@ -70,6 +70,19 @@ def summarize(results: Path):
     return out
 
 
+SMOOTH = 10  # trailing window of the learning-curve mean, in meta-iterations
+
+
+def moving_average(y: np.ndarray, window: int) -> np.ndarray:
+    """Trailing mean over up to `window` finite values (shorter at the start)."""
+    out = np.full_like(y, np.nan)
+    for i in range(len(y)):
+        seg = y[max(0, i - window + 1): i + 1]
+        seg = seg[np.isfinite(seg)]
+        out[i] = seg.mean() if len(seg) else np.nan
+    return out
+
+
 def fig_learning_curves(results: Path, figdir: Path):
     runs = load_runs(results, "maml")
     if not runs:
@@ -83,15 +96,18 @@ def fig_learning_curves(results: Path, figdir: Path):
                              ("returns/post_forward", "-", "C1"), ("returns/pre_forward", "--", "C1")):
             y = np.array([m.get(key, np.nan) for m in ms], dtype=float)
             label = f"{key.split('/')[1].replace('_', ', ')}" if r is runs[0] else None
-            axes[0].plot(it, y, ls=ls, color=col, alpha=0.8, lw=1, label=label)
-            axes[1].plot(wall, y, ls=ls, color=col, alpha=0.8, lw=1)
+            sm = moving_average(y, SMOOTH)
+            for ax, x in ((axes[0], it), (axes[1], wall)):
+                ax.plot(x, y, ls=ls, color=col, alpha=0.15, lw=0.6)
+                ax.plot(x, sm, ls=ls, color=col, alpha=0.9, lw=1.2, label=label if ax is axes[0] else None)
     axes[0].set_xlabel("meta-iteration")
     axes[1].set_xlabel("wall time (min, 2 CPU cores)")
     axes[0].set_ylabel("mean return of the meta-batch")
     axes[0].legend(fontsize=8)
     for ax in axes:
         ax.grid(alpha=0.3)
-    fig.suptitle(f"MAML meta-training, seeds {', '.join(str(r['seed']) for r in runs)} (no smoothing)", fontsize=10)
+    fig.suptitle(f"MAML meta-training, seeds {', '.join(str(r['seed']) for r in runs)}: raw (faint) and "
+                 f"trailing {SMOOTH}-iteration mean", fontsize=10)
     fig.tight_layout()
     fig.savefig(figdir / "learning_curves.pdf")
     fig.savefig(figdir / "learning_curves.png", dpi=110)
@@ -107,7 +123,7 @@ def fig_adaptation(summary, figdir: Path):
             e = summary["methods"][m][direction]
             x = np.arange(len(e["mean"]))
             ax.errorbar(x, e["mean"], yerr=e["sem"], marker="o", capsize=3, label=label)
-        if "oracle" in summary["methods"]:
+        if "oracle" in summary["methods"] and direction == "backward":
             ax.axhline(summary["methods"]["oracle"][direction]["mean"][0], color="k", ls=":", label="oracle (backward-trained)")
         ax.set_xticks(range(4))
         ax.set_xlabel("policy-gradient steps at test time")
