@@ -114,6 +114,47 @@ def fig_learning_curves(results: Path, figdir: Path):
     plt.close(fig)
 
 
+def snapshots(results: Path):
+    """{seed: [(iteration, wall_min, backward mean after 0 steps, after 1 step, sem1), ...]} from eval_iter*.json."""
+    out = {}
+    for d in sorted(results.glob("maml/seed*")):
+        metrics = [json.loads(l) for l in (d / "metrics.jsonl").read_text().splitlines() if l.strip()] \
+            if (d / "metrics.jsonl").exists() else []
+        rows = []
+        for f in d.glob("eval_iter*.json"):
+            it = int(f.stem[len("eval_iter"):])
+            e = json.loads(f.read_text())["backward"]
+            wall = metrics[it - 1]["time/wall"] / 60 if len(metrics) >= it else float("nan")
+            rows.append((it, wall, e["mean"][0], e["mean"][1], e["sem"][1]))
+        if rows:
+            out[int(d.name[4:])] = sorted(rows)
+    return out
+
+
+def fig_snapshots(snaps, figdir: Path, oracle: float | None):
+    if not snaps:
+        return
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for i, (seed, rows) in enumerate(snaps.items()):
+        r = np.array(rows)
+        ax.errorbar(r[:, 1], r[:, 3], yerr=r[:, 4], marker="o", color=f"C{i}", capsize=3, label=f"seed {seed}, 1 step")
+        ax.plot(r[:, 1], r[:, 2], marker="x", ls="--", color=f"C{i}", label=f"seed {seed}, 0 steps")
+        for it, w, _, y1, _ in rows:
+            ax.annotate(str(it), (w, y1), textcoords="offset points", xytext=(3, 4), fontsize=7)
+    if oracle is not None:
+        ax.axhline(oracle, color="k", ls=":", label="oracle")
+        ax.axhline(0.8 * oracle, color="gray", ls=":", lw=0.8, label="0.8 of oracle")
+    ax.axvline(20, color="r", lw=0.8, alpha=0.5)
+    ax.set_xlabel("meta-training wall time (min); labels: meta-iteration")
+    ax.set_ylabel("HalfCheetahBackward return")
+    ax.legend(fontsize=7, ncol=2)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(figdir / "snapshots.pdf")
+    fig.savefig(figdir / "snapshots.png", dpi=110)
+    plt.close(fig)
+
+
 def fig_adaptation(summary, figdir: Path):
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     for ax, direction in zip(axes, ("backward", "forward")):
@@ -282,6 +323,11 @@ def main():
     (results / "summary.json").write_text(json.dumps(summary, indent=1))
     fig_learning_curves(results, figdir)
     fig_adaptation(summary, figdir)
+    snaps = snapshots(results)
+    summary["maml_snapshots_backward"] = {str(k): [dict(zip(("iteration", "wall_min", "return_0_steps", "return_1_step",
+                                                              "sem_1_step"), r)) for r in v] for k, v in snaps.items()}
+    (results / "summary.json").write_text(json.dumps(summary, indent=1))
+    fig_snapshots(snaps, figdir, summary.get("oracle_return_backward"))
     tex_tables(summary, gendir, results)
     tex_hparams(results, gendir)
     if args.readme:
