@@ -208,7 +208,9 @@ def tex_tables(summary, gendir: Path, results: Path):
     # numbers used in the text
     names = ["mamlZero", "mamlOne", "mamlThree", "mamlSeeds", "mamlRuns", "mamlWallMin", "mamlWallList",
              "mamlIters", "mamlEnvSteps", "oracleReturn", "oracleEnvSteps", "oracleIters", "fracOne", "fracThree",
-             "benchPhysics", "benchSampler", "benchSync", "benchAsync", "benchRatioPhysics", "benchRatioGym"]
+             "benchPhysics", "benchSampler", "benchSync", "benchAsync", "benchRatioPhysics", "benchRatioGym",
+             "mamlOnePerSeed", "mamlZeroPerSeed", "mamlFwdZero", "mamlFwdOne", "pretrainedZero", "pretrainedOne",
+             "randomZero", "randomOne", "oracleOne", "fracOneBest"]
     values = {n: "n/a" for n in names}  # every macro defined, so the report builds with partial results
 
     def mac(name, value):
@@ -225,6 +227,20 @@ def tex_tables(summary, gendir: Path, results: Path):
             mac("mamlWallMin", f"{np.mean(t['wall_time_s']) / 60:.1f}")
             mac("mamlWallList", ", ".join(f"{w / 60:.1f}" for w in t["wall_time_s"]))
             mac("mamlIters", t["iterations"][0]); mac("mamlEnvSteps", f"{t['env_steps'][0] / 1e6:.1f}")
+    if "maml" in ms:
+        b, f = ms["maml"]["backward"], ms["maml"]["forward"]
+        mac("mamlOnePerSeed", ", ".join(f"{r[1]:.0f}" for r in b["seed_means"]))
+        mac("mamlZeroPerSeed", ", ".join(f"{r[0]:.0f}" for r in b["seed_means"]))
+        mac("mamlFwdZero", fmt(f["mean"][0], f["sem"][0])); mac("mamlFwdOne", fmt(f["mean"][1], f["sem"][1]))
+    for m in ("pretrained", "random"):
+        if m in ms:
+            b = ms[m]["backward"]
+            mac(f"{m}Zero", fmt(b["mean"][0], b["sem"][0])); mac(f"{m}One", fmt(b["mean"][1], b["sem"][1]))
+    if "oracle" in ms:
+        b = ms["oracle"]["backward"]
+        mac("oracleOne", fmt(b["mean"][1], b["sem"][1]))
+        if "maml" in ms:
+            mac("fracOneBest", f"{max(r[1] for r in ms['maml']['backward']['seed_means']) / b['mean'][0]:.2f}")
     if "oracle" in ms:
         mac("oracleReturn", fmt(ms["oracle"]["backward"]["mean"][0], ms["oracle"]["backward"]["sem"][0]))
         t = ms["oracle"].get("train", {})
