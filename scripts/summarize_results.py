@@ -210,7 +210,7 @@ def tex_tables(summary, gendir: Path, results: Path):
              "mamlIters", "mamlEnvSteps", "oracleReturn", "oracleEnvSteps", "oracleIters", "fracOne", "fracThree",
              "benchPhysics", "benchSampler", "benchSync", "benchAsync", "benchRatioPhysics", "benchRatioGym",
              "mamlOnePerSeed", "mamlZeroPerSeed", "mamlFwdZero", "mamlFwdOne", "pretrainedZero", "pretrainedOne",
-             "randomZero", "randomOne", "oracleOne", "fracOneBest"]
+             "randomZero", "randomOne", "oracleOne", "fracOneBest", "snapTwenty"]
     values = {n: "n/a" for n in names}  # every macro defined, so the report builds with partial results
 
     def mac(name, value):
@@ -241,6 +241,17 @@ def tex_tables(summary, gendir: Path, results: Path):
         mac("oracleOne", fmt(b["mean"][1], b["sem"][1]))
         if "maml" in ms:
             mac("fracOneBest", f"{max(r[1] for r in ms['maml']['backward']['seed_means']) / b['mean'][0]:.2f}")
+    snaps = summary.get("maml_snapshots_backward", {})
+    if snaps and "oracle" in ms:
+        parts = []
+        for seed, rows in sorted(snaps.items()):
+            within = [r for r in rows if r["wall_min"] <= 20.0]
+            if within:
+                r = within[-1]
+                parts.append(f"seed {seed}: {r['return_1_step']:.0f}, i.e.\\ "
+                             f"{r['return_1_step'] / ms['oracle']['backward']['mean'][0]:.2f} of the oracle "
+                             f"(iteration {r['iteration']}, {r['wall_min']:.1f} min)")
+        mac("snapTwenty", "; ".join(parts) if parts else "n/a")
     if "oracle" in ms:
         mac("oracleReturn", fmt(ms["oracle"]["backward"]["mean"][0], ms["oracle"]["backward"]["sem"][0]))
         t = ms["oracle"].get("train", {})
@@ -336,13 +347,12 @@ def main():
     figdir.mkdir(parents=True, exist_ok=True)
     gendir.mkdir(parents=True, exist_ok=True)
     summary = summarize(results)
-    (results / "summary.json").write_text(json.dumps(summary, indent=1))
-    fig_learning_curves(results, figdir)
-    fig_adaptation(summary, figdir)
     snaps = snapshots(results)
     summary["maml_snapshots_backward"] = {str(k): [dict(zip(("iteration", "wall_min", "return_0_steps", "return_1_step",
                                                               "sem_1_step"), r)) for r in v] for k, v in snaps.items()}
     (results / "summary.json").write_text(json.dumps(summary, indent=1))
+    fig_learning_curves(results, figdir)
+    fig_adaptation(summary, figdir)
     fig_snapshots(snaps, figdir, summary.get("oracle_return_backward"))
     tex_tables(summary, gendir, results)
     tex_hparams(results, gendir)
