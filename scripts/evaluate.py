@@ -43,9 +43,8 @@ def main(argv=None):
     out = {"source": args.checkpoint or f"random init, seed {args.seed}", "eval_seed": eval_seed,
            "lrs": list(args.lrs or cfg.eval_inner_lrs)}
     t = time.perf_counter()
-    for name, d in (("backward", -1.0), ("forward", 1.0)):
-        r, _ = nb.evaluate_adaptation(policy, theta, cfg, d, n_runs=args.runs, lrs=args.lrs, seed=eval_seed)
-        out[name] = {**nb.summarize(r), "per_run": r.tolist()}
+    out.update(nb.evaluate_directions(policy, theta, cfg, n_runs=args.runs, lrs=args.lrs, seed=eval_seed))
+    for name in ("backward", "forward"):
         print(name, [round(x, 1) for x in out[name]["mean"]], "sem", [round(x, 1) for x in out[name]["sem"]], flush=True)
     out["seconds"] = time.perf_counter() - t
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

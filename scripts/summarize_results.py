@@ -236,11 +236,6 @@ def tex_tables(summary, gendir: Path, results: Path):
         if m in ms:
             b = ms[m]["backward"]
             mac(f"{m}Zero", fmt(b["mean"][0], b["sem"][0])); mac(f"{m}One", fmt(b["mean"][1], b["sem"][1]))
-    if "oracle" in ms:
-        b = ms["oracle"]["backward"]
-        mac("oracleOne", fmt(b["mean"][1], b["sem"][1]))
-        if "maml" in ms:
-            mac("fracOneBest", f"{max(r[1] for r in ms['maml']['backward']['seed_means']) / b['mean'][0]:.2f}")
     snaps = summary.get("maml_snapshots_backward", {})
     if snaps and "oracle" in ms:
         parts = []
@@ -253,7 +248,11 @@ def tex_tables(summary, gendir: Path, results: Path):
                              f"(iteration {r['iteration']}, {r['wall_min']:.1f} min)")
         mac("snapTwenty", "; ".join(parts) if parts else "n/a")
     if "oracle" in ms:
-        mac("oracleReturn", fmt(ms["oracle"]["backward"]["mean"][0], ms["oracle"]["backward"]["sem"][0]))
+        b = ms["oracle"]["backward"]
+        mac("oracleReturn", fmt(b["mean"][0], b["sem"][0]))
+        mac("oracleOne", fmt(b["mean"][1], b["sem"][1]))
+        if "maml" in ms:
+            mac("fracOneBest", f"{max(r[1] for r in ms['maml']['backward']['seed_means']) / b['mean'][0]:.2f}")
         t = ms["oracle"].get("train", {})
         if t:
             mac("oracleEnvSteps", f"{t['env_steps'][0] / 1e6:.1f}"); mac("oracleIters", t["iterations"][0])
