@@ -3,27 +3,7 @@ import math
 
 import pytest
 import torch
-
-
-def _fixed_problem(nb, first_order=False, K=2, N=3, T=6, seed=0):
-    """A tiny float64 problem with fixed random trajectories and advantages."""
-    cfg = nb.make_config("smoke", hidden_sizes=(8, 8), activation="tanh", inner_lr=0.5,
-                         first_order=first_order, hvp_tasks=K)
-    policy = nb.make_policy(cfg).double()
-    g = torch.Generator().manual_seed(seed)
-
-    def batch():
-        return nb.Batch(torch.randn(T, K, N, 17, generator=g, dtype=torch.float64),
-                        torch.randn(T, K, N, 6, generator=g, dtype=torch.float64),
-                        torch.randn(T, K, N, generator=g, dtype=torch.float64),
-                        torch.tensor([1.0, -1.0][:K], dtype=torch.float64))
-
-    pre, post = batch(), batch()
-    pre_adv = torch.randn(T, K, N, generator=g, dtype=torch.float64)
-    post_adv = torch.randn(T, K, N, generator=g, dtype=torch.float64)
-    theta = nb.detached_params(policy)
-    problem = nb.MetaProblem(policy, cfg, [(pre, pre_adv)], post, post_adv, theta)
-    return cfg, policy, theta, problem, (pre, pre_adv)
+from helpers import fixed_problem as _fixed_problem
 
 
 def test_inner_step_equals_theta_minus_alpha_grad(nb):
@@ -127,3 +107,38 @@ def test_trpo_step_improves_surrogate_within_trust_region(nb):
     loss, kl = problem.loss_and_kl(new, create_graph=False)
     assert float(loss) == pytest.approx(info["loss_after"]) and float(kl) <= cfg.max_kl
     assert math.isfinite(info["grad_norm"])
+
+
+def test_lvc_inner_step_equals_vpg_inner_step(nb):
+    cfg, policy, theta, _, (pre, adv) = _fixed_problem(nb)
+    for first_order in (True, False):
+        th = {k: v.clone().requires_grad_(not first_order) for k, v in theta.items()}
+        a = nb.adapt(policy, th, pre, adv, 0.3, first_order=first_order, objective="vpg")
+        b = nb.adapt(policy, th, pre, adv, 0.3, first_order=first_order, objective="lvc")
+        for k in a:
+            torch.testing.assert_close(a[k], b[k], rtol=1e-12, atol=1e-12)
+
+
+def test_lvc_meta_gradient_adds_the_sampling_term(nb):
+    """g_lvc - g_vpg = alpha * sum_k mean_i A_i (s_i . g'_k) s_i, s_i = grad log pi(a_i|s_i) at theta."""
+    cfg, policy, theta, vpg_problem, (pre, adv) = _fixed_problem(nb, inner_objective="vpg")
+    _, _, _, lvc_problem, _ = _fixed_problem(nb, inner_objective="lvc")
+    g_vpg, g_lvc = _meta_grad(nb, vpg_problem, theta), _meta_grad(nb, lvc_problem, theta)
+    # g'_k: gradient of the outer loss in the adapted parameters (the same for both objectives)
+    adapted = {k: v.detach().requires_grad_(True) for k, v in vpg_problem.adapted(theta, create_graph=False).items()}
+    d = nb.policy_dist(policy, adapted, vpg_problem.obs)
+    outer = -(torch.exp(d.log_prob(vpg_problem.act) - vpg_problem.old_logp) * vpg_problem.adv).mean()
+    g_adapted = torch.autograd.grad(outer, list(adapted.values()))
+    obs, act = nb.per_task_view(pre)
+    T, K, N = pre.rewards.shape
+    expected = torch.zeros_like(g_vpg)
+    for k in range(K):
+        gk = nb.flat(g[k] for g in g_adapted)
+        a_k = adv[:, k].reshape(-1)
+        for i in range(T * N):  # per-sample scores by a plain loop
+            params = {n: v.clone().requires_grad_(True) for n, v in theta.items()}
+            logp = nb.policy_dist(policy, params, obs[k, i]).log_prob(act[k, i])
+            s_i = nb.flat(torch.autograd.grad(logp, list(params.values())))
+            expected += cfg.inner_lr * a_k[i] * (s_i @ gk) * s_i / (T * N)
+    assert expected.norm() > 1e-3 * g_vpg.norm()
+    torch.testing.assert_close(g_lvc - g_vpg, expected, rtol=1e-8, atol=1e-10)

@@ -1,0 +1,24 @@
+"""Small fixed problems shared by the tests (float64, random trajectories and advantages)."""
+import torch
+
+
+def fixed_problem(nb, first_order=False, K=2, N=3, T=6, seed=0, **overrides):
+    """A tiny float64 problem with fixed random trajectories and advantages."""
+    values = dict(hidden_sizes=(8, 8), activation="tanh", inner_lr=0.5, first_order=first_order, hvp_tasks=K)
+    cfg = nb.make_config("smoke", **{**values, **overrides})
+    policy = nb.make_policy(cfg).double()
+    g = torch.Generator().manual_seed(seed)
+
+    def batch():
+        return nb.Batch(torch.randn(T, K, N, 17, generator=g, dtype=torch.float64),
+                        torch.randn(T, K, N, 6, generator=g, dtype=torch.float64),
+                        torch.randn(T, K, N, generator=g, dtype=torch.float64),
+                        torch.tensor([(-1.0) ** k for k in range(K)], dtype=torch.float64))
+
+    pre, post = batch(), batch()
+    pre_adv = torch.randn(T, K, N, generator=g, dtype=torch.float64)
+    post_adv = torch.randn(T, K, N, generator=g, dtype=torch.float64)
+    theta = nb.detached_params(policy)
+    pre_list = [(pre, pre_adv)] * cfg.inner_steps
+    problem = nb.MetaProblem(policy, cfg, pre_list, post, post_adv, theta)
+    return cfg, policy, theta, problem, (pre, pre_adv)
