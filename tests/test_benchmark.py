@@ -13,3 +13,15 @@ def test_sampler_benchmark_reports_json(root):
     for k in ("physics_sps", "sampler_sps", "gym_sync_sps", "gym_async_sps"):
         assert res[k] > 0
     assert res["ratio_vs_physics"] == round(res["sampler_sps"] / res["physics_sps"], 3)
+
+
+def test_meta_iteration_benchmark_reports_json(root):
+    r = subprocess.run([sys.executable, str(root / "benchmarks" / "meta_iteration.py"), "--iterations", "1",
+                        "--warmup", "0", "--set", "meta_batch_size=2", "--set", "traj_per_task=2",
+                        "--set", "horizon=10"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res["agent_steps_per_iteration"] == 2 * 2 * 2 * 10
+    assert res["ratio"] == round(res["iteration_s"] / res["physics_s"], 3)
+    assert res["update_share"] == round(res["phases_s"]["update"] / res["iteration_s"], 3)
+    assert set(res["before"]) == {"sample", "advantages", "adapt", "update", "iteration"}
