@@ -3,6 +3,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 
 def test_sampler_benchmark_reports_json(root):
     r = subprocess.run([sys.executable, str(root / "benchmarks" / "sampler.py"), "--tasks", "2", "--traj", "2",
@@ -22,6 +24,6 @@ def test_meta_iteration_benchmark_reports_json(root):
     assert r.returncode == 0, r.stderr[-2000:]
     res = json.loads(r.stdout.strip().splitlines()[-1])
     assert res["agent_steps_per_iteration"] == 2 * 2 * 2 * 10
-    assert res["ratio"] == round(res["iteration_s"] / res["physics_s"], 3)
-    assert res["update_share"] == round(res["phases_s"]["update"] / res["iteration_s"], 3)
+    assert res["ratio"] == pytest.approx(res["iteration_s"] / res["physics_s"], rel=0.01)
+    assert res["update_share"] == pytest.approx(res["phases_s"]["update"] / res["iteration_s"], abs=0.002)
     assert set(res["before"]) == {"sample", "advantages", "adapt", "update", "iteration"}
