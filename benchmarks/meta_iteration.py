@@ -99,9 +99,9 @@ def main():
         print(f"  {n}: iteration / physics = {t['iteration'] / physics_s:.2f}, update share = "
               f"{t['update'] / t['iteration']:.2f}")
     a = timings["after"]
-    res = {"iteration_s": round(a["iteration"], 3), "physics_s": round(physics_s, 3),
+    res = {"iteration_s": round(a["iteration"], 6), "physics_s": round(physics_s, 6),
            "ratio": round(a["iteration"] / physics_s, 3), "update_share": round(a["update"] / a["iteration"], 3),
-           "phases_s": {k: round(a[k], 3) for k in PHASES},
+           "phases_s": {k: round(a[k], 6) for k in PHASES},
            "before": {k: round(v, 3) for k, v in timings.get("before", {}).items()},
            "before_ratio": round(timings["before"]["iteration"] / physics_s, 3) if "before" in timings else None,
            "agent_steps_per_iteration": steps, "iterations": args.iterations, "warmup": args.warmup,
