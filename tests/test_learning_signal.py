@@ -214,3 +214,40 @@ def test_evaluation_steps_use_their_own_step_sizes(nb):
         for n in theta:
             torch.testing.assert_close(after[n], expected[n], rtol=1e-5, atol=1e-6)
     env.close()
+
+
+def test_every_iteration_and_stream_draws_its_own_numbers(nb):
+    draws = {(it, s): nb.rng_streams(3, it, s)[0].random() for it in (0, 1, 2) for s in nb.STREAMS}
+    assert len(set(draws.values())) == len(draws)
+    assert nb.rng_streams(3, 1, "tasks")[0].random() == draws[(1, "tasks")]  # and reproducibly so
+
+
+def test_meta_iteration_replayed_step_by_step(nb):
+    """The loop body against a replay from the notebook's parts: the pre-update batch is sampled
+    with theta, the post-update batch with theta'_k = theta - alpha grad L_k, each from its own
+    stream, the metrics split the returns by direction, and the update is trpo_step's."""
+    cfg = nb.make_config("smoke", seed=2, meta_batch_size=4, traj_per_task=2, horizon=15, num_threads=1)
+    policy = nb.make_policy(cfg)
+    theta = nb.detached_params(policy)
+    K, N, T = cfg.meta_batch_size, cfg.traj_per_task, cfg.horizon
+    env = nb.BatchedHalfCheetah(np.ones(K * N), T, cfg.ctrl_cost_weight, 1)
+    new, r = nb.meta_iteration(cfg, policy, theta, 5, env, lambda name, x: x)
+    directions = nb.sample_directions(cfg, nb.rng_streams(cfg.seed, 5, "tasks")[0], K)
+    np.testing.assert_array_equal(r.directions, directions)
+    np.testing.assert_array_equal(env.directions, np.repeat(directions, N))
+    pre = nb.sample_batch(env, policy, theta, K, T, cfg.action_scale, *nb.stream_seeds(cfg, 5, "pre"))
+    torch.testing.assert_close(r.pre.actions, pre.actions, rtol=0, atol=0)
+    adapted = _vpg_step_by_hand(nb, policy, theta, pre, nb.batch_advantages(pre, cfg), cfg.inner_lr)
+    post = nb.sample_batch(env, policy, adapted, K, T, cfg.action_scale, *nb.stream_seeds(cfg, 5, "post"))
+    torch.testing.assert_close(r.post.rewards, post.rewards, rtol=1e-4, atol=1e-4)
+    problem = nb.MetaProblem(policy, cfg, [(r.pre, nb.batch_advantages(r.pre, cfg))], r.post,
+                             nb.batch_advantages(r.post, cfg), theta)  # the loop's own batches
+    expected, _ = nb.trpo_step(problem, theta, cfg)
+    for n in theta:
+        torch.testing.assert_close(new[n], expected[n], rtol=1e-4, atol=1e-5)
+    m = nb.iteration_metrics(cfg, 5, r)
+    back = directions == -1.0
+    assert m["returns/post_backward"] == pytest.approx(float(post.returns[torch.as_tensor(back)].mean()), rel=1e-4)
+    assert m["returns/pre_forward"] == pytest.approx(float(pre.returns[torch.as_tensor(~back)].mean()), rel=1e-4)
+    assert m["progress/env_steps"] == 2 * K * N * T
+    env.close()
