@@ -1,0 +1,124 @@
+"""Plant small bugs in the notebook's `lib` cells, one at a time, and report which ones the tests catch.
+
+    python scripts/mutation_check.py [--only NAME ...] [--out results/mutation_check.json]
+
+Each mutation replaces one exact snippet of a `lib` cell (the script stops with an error if a snippet
+is no longer found, so the list cannot silently rot). The mutated notebook is written to a temporary
+folder and the test suite runs against it (HW14_NOTEBOOK points `nbdefs` there; subprocesses inherit
+it), stopping at the first failure. The notebook's papermill smoke run, the report compilation and
+the benchmark smoke tests are left out: they check that things run, not what they compute.
+A developer tool, not part of CI: about 30 s per caught mutation and 1-2 min per survivor on 2 cores.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "Notebooks" / "HW14_MAML.ipynb"
+DESELECT = "not notebook_runs and not report_latex and not benchmark_reports"
+
+# (name, exact snippet in one lib cell, replacement)
+MUTATIONS = [
+    ("gae: gamma dropped from delta", "deltas = rewards + gamma * next_values - values", "deltas = rewards + next_values - values"),
+    ("gae: lambda dropped", "adv = discounted_cumsum(deltas, gamma * lam)", "adv = discounted_cumsum(deltas, gamma)"),
+    ("gae: bootstrap b_T = b_{T-1}", "torch.cat([values[1:], torch.zeros_like(values[:1])], dim=0)", "torch.cat([values[1:], values[-1:]], dim=0)"),
+    ("cumsum: no discount", "acc = x[t] + discount * acc", "acc = x[t] + acc"),
+    ("normalise: biased std", "std = adv.std(dim=(0, 2), keepdim=True)", "std = adv.std(dim=(0, 2), keepdim=True, correction=0)"),
+    ("normalise: no centring", "adv = (adv - mean) / (std + 1e-8)", "adv = adv / (std + 1e-8)"),
+    ("normalise: over tasks, not trajectories", "mean = adv.mean(dim=(0, 2), keepdim=True)", "mean = adv.mean(dim=(0, 1), keepdim=True)"),
+    ("baseline: fitted to rewards", "values = fit_linear_baseline(batch.obs, returns, cfg.baseline_reg)", "values = fit_linear_baseline(batch.obs, batch.rewards, cfg.baseline_reg)"),
+    ("baseline: ridge not square-rooted", "eye = math.sqrt(reg) * torch.eye(F", "eye = reg * torch.eye(F"),
+    ("baseline: feature tau^3 -> tau^2", "tau, tau ** 2, tau ** 3,", "tau, tau ** 2, tau ** 2,"),
+    ("inner loss: sign", "return -(weight * adv).mean(dim=1)", "return (weight * adv).mean(dim=1)"),
+    ("inner step: ascent", "return {k: v - lr * g for (k, v), g in zip(per_task.items(), grads)}", "return {k: v + lr * g for (k, v), g in zip(per_task.items(), grads)}"),
+    ("inner step: no create_graph", "create_graph=not first_order)", "create_graph=False)"),
+    ("lvc: same as vpg", 'weight = logp if objective == "vpg" else torch.exp(logp - logp.detach())', "weight = logp"),
+    ("policy: std = exp(2 log_std)", "std = torch.exp(self.log_std)", "std = torch.exp(2 * self.log_std)"),
+    ("kl: reversed", "kl = torch.distributions.kl_divergence(old, d).mean()", "kl = torch.distributions.kl_divergence(d, old).mean()"),
+    ("surrogate: log-ratio", "ratio = torch.exp(d.log_prob(self.act) - self.old_logp)", "ratio = 1 + d.log_prob(self.act) - self.old_logp"),
+    ("trust region: no factor 2", "return x * torch.sqrt(2 * max_kl / xHx)", "return x * torch.sqrt(max_kl / xHx)"),
+    ("natural step: uphill", "x = conjugate_gradient(Hvp, -g, cg_iters)", "x = conjugate_gradient(Hvp, g, cg_iters)"),
+    ("line search: kl bound doubled", "loss < loss_old and kl <= max_kl", "loss < loss_old and kl <= 2 * max_kl"),
+    ("line search: linear shrink", "cand = unflat(theta_old + (ratio ** j) * full_step, params)", "cand = unflat(theta_old + (ratio * (j + 1)) * full_step, params)"),
+    ("cg: residual sign", "r = r - alpha * Ap", "r = r + alpha * Ap"),
+    ("fisher: log-std curvature 1", 'out["log_std"] = 2 * vs["log_std"]', 'out["log_std"] = vs["log_std"]'),
+    ("fisher: 1/sigma instead of 1/sigma^2", "weight = torch.exp(-2 * p[\"log_std\"]).unsqueeze(1) / (K * S)", "weight = torch.exp(-p[\"log_std\"]).unsqueeze(1) / (K * S)"),
+    ("fisher: not averaged over tasks", "weight = torch.exp(-2 * p[\"log_std\"]).unsqueeze(1) / (K * S)", "weight = torch.exp(-2 * p[\"log_std\"]).unsqueeze(1) / S"),
+    ("damping dropped", "return flat(out[k] for k in p) + damping * v", "return flat(out[k] for k in p)"),
+    ("sampler: stores clipped actions", "act_buf[t] = a.reshape(B, act_dim).numpy()", "act_buf[t] = a.reshape(B, act_dim).clamp(-action_scale, action_scale).numpy()"),
+    ("sampler: env gets unscaled actions", "np.clip(act_buf[t], -action_scale, action_scale) / action_scale", "np.clip(act_buf[t], -1, 1)"),
+    ("env: control cost rewarded", "reward = self.directions * x_velocity - ctrl_cost", "reward = self.directions * x_velocity + ctrl_cost"),
+    ("env: velocity over physics step", "x_velocity = (self._qpos[:, 0] - x_before) / self.dt", "x_velocity = (self._qpos[:, 0] - x_before) / self.model.opt.timestep"),
+    ("checkpoint: written in place", 'tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")', "tmp = path"),
+    ("evaluation: first step size for all", "params = adapt(policy, params, batch, batch_advantages(batch, cfg), lrs[j], first_order=True)", "params = adapt(policy, params, batch, batch_advantages(batch, cfg), lrs[0], first_order=True)"),
+    ("evaluation: the same batch every step", 'npr, g, s = rng_streams(seed, 10_000 + j, "eval")', 'npr, g, s = rng_streams(seed, 10_000, "eval")'),
+    ("seeding: iteration ignored", "ss = np.random.SeedSequence([seed, iteration, STREAMS[stream]])", "ss = np.random.SeedSequence([seed, STREAMS[stream]])"),
+    ("loop: post batch with theta", 'post = check("observations", sample_batch(env, policy, params, K, T, s, *stream_seeds(cfg, it, "post")))', 'post = check("observations", sample_batch(env, policy, theta, K, T, s, *stream_seeds(cfg, it, "post")))'),
+    ("loop: post batch on the pre stream", 'sample_batch(env, policy, params, K, T, s, *stream_seeds(cfg, it, "post"))', 'sample_batch(env, policy, params, K, T, s, *stream_seeds(cfg, it, "pre"))'),
+    ("metrics: directions swapped", "mask = torch.as_tensor(r.directions == d)", "mask = torch.as_tensor(r.directions != d)"),
+    ("guard: non-finite passes", "if not bool(torch.isfinite(t).all()):", "if False:"),
+]
+
+
+def mutate(nb, old: str, new: str):
+    hits = [c for c in nb.cells if c.cell_type == "code" and "lib" in c.metadata.get("tags", []) and old in c.source]
+    if len(hits) != 1 or hits[0].source.count(old) != 1:
+        raise SystemExit(f"error: snippet must occur exactly once in the lib cells, found in {len(hits)} cells: {old!r}")
+    hits[0].source = hits[0].source.replace(old, new)
+
+
+def run_suite(path: Path) -> tuple[bool, str, float]:
+    env = {**os.environ, "HW14_NOTEBOOK": str(path), "MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl")}
+    t = time.perf_counter()
+    r = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", str(ROOT / "tests"),
+                        "-k", DESELECT], capture_output=True, text=True, env=env, cwd=ROOT)
+    failed = [line.split(" ")[1] for line in r.stdout.splitlines() if line.startswith("FAILED ")]
+    return r.returncode != 0, (failed[0] if failed else r.stdout.strip().splitlines()[-1]), time.perf_counter() - t
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--only", nargs="*", help="run only mutations whose name contains one of these words")
+    p.add_argument("--out", default=str(ROOT / "results" / "mutation_check.json"))
+    p.add_argument("--dry-run", action="store_true", help="only check that every snippet is found")
+    args = p.parse_args()
+    chosen = [m for m in MUTATIONS if not args.only or any(w in m[0] for w in args.only)]
+    base = nbformat.read(NOTEBOOK, as_version=4)
+    for _, old, new in chosen:  # every snippet must still be found before anything runs
+        mutate(nbformat.from_dict(json.loads(json.dumps(base))), old, new)
+    if args.dry_run:
+        print(f"all {len(chosen)} snippets found")
+        return
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        clean = Path(tmp) / "clean.ipynb"
+        nbformat.write(base, clean)
+        failed, why, _ = run_suite(clean)
+        if failed:
+            raise SystemExit(f"error: the suite fails on the unmutated notebook ({why})")
+        for name, old, new in chosen:
+            nb = nbformat.from_dict(json.loads(json.dumps(base)))
+            mutate(nb, old, new)
+            path = Path(tmp) / "mutant.ipynb"
+            nbformat.write(nb, path)
+            killed, why, secs = run_suite(path)
+            rows.append({"mutation": name, "killed": killed, "by": why if killed else None, "seconds": round(secs, 1)})
+            print(f"{'killed  ' if killed else 'SURVIVED'} {name:<45} {why if killed else ''} ({secs:.0f} s)", flush=True)
+    caught = sum(r["killed"] for r in rows)
+    summary = {"caught": caught, "total": len(rows), "score": round(caught / max(1, len(rows)), 3),
+               "survivors": [r["mutation"] for r in rows if not r["killed"]], "mutations": rows}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(summary, indent=1))
+    print(f"\ncaught {caught} of {len(rows)} ({summary['score']:.0%}); survivors: {summary['survivors']}")
+    print(json.dumps({k: summary[k] for k in ("caught", "total", "score", "survivors")}))
+
+
+if __name__ == "__main__":
+    main()
