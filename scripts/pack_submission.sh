@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Pack the submission as the assignment asks: DRL_HW14_<StudentNumber>_<FullName>.zip holding
-# Notebooks/HW14_MAML.ipynb, HW14_Solution.pdf and HW14_Solution.zip.
+# exactly Notebooks/HW14_MAML.ipynb, HW14_Solution.pdf and HW14_Solution.zip (nothing else that a
+# notebook run may leave in Notebooks/, such as the video or a MuJoCo log).
 # Usage: bash scripts/pack_submission.sh 401234567 JaneDoe
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,5 +14,10 @@ for f in Notebooks/HW14_MAML.ipynb HW14_Solution.pdf HW14_Solution.zip; do
 done
 out="DRL_HW14_$1_$2.zip"
 rm -f "$out"
-python3 -m zipfile -c "$out" Notebooks HW14_Solution.pdf HW14_Solution.zip
+python3 - "$out" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    for f in ("Notebooks/HW14_MAML.ipynb", "HW14_Solution.pdf", "HW14_Solution.zip"):
+        z.write(f)
+PY
 echo "wrote $out"
