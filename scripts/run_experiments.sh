@@ -1,32 +1,36 @@
 #!/usr/bin/env bash
-# All results behind the report, in order of importance; finished runs are skipped (resume).
-# Logs go to results/logs/. Usage: bash scripts/run_experiments.sh [seeds...]   (default 0 1 2)
+# Every run behind the report, in order of importance; finished runs are skipped (training resumes
+# from its checkpoint, an evaluation is redone only if its eval.json is missing).
+# Logs go to results/logs/.   Usage: bash scripts/run_experiments.sh [seeds...]   (default 0 1 2 3 4)
+#   MAML            size `full` (20 M environment steps), every seed
+#   oracle          TRPO on HalfCheetahBackward alone (inner_steps=0), 100 iterations = 8 M steps, seeds 0-2
+#   oracle_forward  the same on the forward task, seeds 0-2 (for the average over both directions)
+#   pretrained      TRPO on the mixture of both directions, no adaptation, 250 iterations = 20 M steps
+#                   (MAML's budget), seeds 0-2
+#   random          the freshly initialised policy of each seed (evaluation only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export MUJOCO_GL="${MUJOCO_GL:-egl}"
 PY=.venv/bin/python
-SEEDS=("${@:-0 1 2}"); SEEDS=(${SEEDS[*]})
+SEEDS=("${@:-0 1 2 3 4}"); SEEDS=(${SEEDS[*]})
 mkdir -p results/logs
 train() {  # name seed [--set ...]
   local name=$1 seed=$2; shift 2
-  echo "$(date -u +%FT%TZ) train $name seed $seed" >> results/logs/progress.txt
-  $PY scripts/meta_train.py --out "results/$name/seed$seed" --seed "$seed" "$@" > "results/logs/$name-seed$seed.log" 2>&1
-  $PY scripts/evaluate.py --checkpoint "results/$name/seed$seed/checkpoint.pt" --out "results/$name/seed$seed/eval.json" \
-    >> "results/logs/$name-seed$seed.log" 2>&1
+  local out="results/$name/seed$seed"
+  if [ ! -f "$out/eval.json" ]; then
+    echo "$(date -u +%FT%TZ) train $name seed $seed ($(git rev-parse --short HEAD))" >> results/logs/progress.txt
+    $PY scripts/meta_train.py --out "$out" --seed "$seed" "$@" > "results/logs/$name-seed$seed.log" 2>&1
+    $PY scripts/evaluate.py --checkpoint "$out/checkpoint.pt" --out "$out/eval.json" >> "results/logs/$name-seed$seed.log" 2>&1
+  fi
 }
-first=${SEEDS[0]}
-# baselines: TRPO without adaptation (inner_steps=0), 100 iterations of the same batch size
-BASE=(--set inner_steps=0 --set meta_iterations=100)
-train maml "$first"
-train oracle "$first" --set task_family=backward "${BASE[@]}"
-train pretrained "$first" "${BASE[@]}"
+BASE=(--set inner_steps=0 --set keep_every=0)
+for s in "${SEEDS[@]}"; do train maml "$s"; done
+for s in 0 1 2; do train oracle "$s" --set task_family=backward --set meta_iterations=100 "${BASE[@]}"; done
+for s in 0 1 2; do train oracle_forward "$s" --set task_family=forward --set meta_iterations=100 "${BASE[@]}"; done
 for s in "${SEEDS[@]}"; do
-  $PY scripts/evaluate.py --random-init --seed "$s" --out "results/random/seed$s/eval.json" > "results/logs/random-seed$s.log" 2>&1
+  [ -f "results/random/seed$s/eval.json" ] || $PY scripts/evaluate.py --random-init --seed "$s" \
+    --out "results/random/seed$s/eval.json" > "results/logs/random-seed$s.log" 2>&1
 done
-for s in "${SEEDS[@]:1}"; do train maml "$s"; done
-for s in "${SEEDS[@]:1}"; do
-  train oracle "$s" --set task_family=backward "${BASE[@]}"
-  train pretrained "$s" "${BASE[@]}"
-done
+for s in 0 1 2; do train pretrained "$s" --set meta_iterations=250 "${BASE[@]}"; done
 echo "$(date -u +%FT%TZ) all done" >> results/logs/progress.txt

@@ -1,30 +1,34 @@
 #!/usr/bin/env bash
-# Screening: every variant at one fixed budget (ITERS meta-iterations of the `full` size, i.e.
-# ITERS x 160k environment steps) on seeds 0 and 1, each evaluated on 20 adaptation runs per direction.
-# Results: results/screen/<variant>/seed<S>/{metrics.jsonl,eval.json}; logs next to them.
-# Usage: bash scripts/screen_variants.sh [ITERS]   (default 40 = 6.4 M steps); finished runs are skipped.
+# Screening: each variant at one fixed budget of environment steps on seeds 0 and 1, evaluated on 20
+# adaptation runs per direction. Results: results/screen/<variant>/seed<S>/ (metrics.jsonl,
+# checkpoint.pt, eval.json, train.log). Finished runs are skipped.
+#   bash scripts/screen_variants.sh            # every variant below, 6.4 M steps each
+#   bash scripts/screen_variants.sh lvc vpg    # only these
+# A variant is "name|meta-iterations|--set overrides" on top of size `full`; 40 iterations of 20 tasks
+# and 80 of 10 tasks are both 6.4 M environment steps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export MUJOCO_GL="${MUJOCO_GL:-egl}"
 PY=.venv/bin/python
-ITERS=${1:-40}
-declare -A VARIANTS=(
-  [vpg]=""
-  [lvc]="--set inner_objective=lvc"
-  [first-order]="--set first_order=true"
-  [lvc-scale10]="--set inner_objective=lvc --set action_scale=10"
-  [lvc-lr0.3]="--set inner_objective=lvc --set inner_lr=0.3 --set eval_inner_lrs=[0.3,0.15,0.15]"
+VARIANTS=(
+  "vpg|40|--set inner_objective=vpg"
+  "lvc|40|--set inner_objective=lvc"
+  "first-order|40|--set inner_objective=vpg --set first_order=true"
+  "lvc-scale10|40|--set inner_objective=lvc --set action_scale=10"
+  "lvc-lr0.3|40|--set inner_objective=lvc --set inner_lr=0.3 --set eval_inner_lrs=[0.3,0.15,0.15]"
 )
-ORDER=(vpg lvc first-order lvc-scale10 lvc-lr0.3)
+mkdir -p results/screen
 for seed in 0 1; do
-  for name in "${ORDER[@]}"; do
+  for v in "${VARIANTS[@]}"; do
+    IFS='|' read -r name iters sets <<< "$v"
+    if [ $# -gt 0 ] && [[ ! " $* " == *" $name "* ]]; then continue; fi
     out="results/screen/$name/seed$seed"
     [ -f "$out/eval.json" ] && continue
     mkdir -p "$out"
-    echo "$(date -u +%FT%TZ) screen $name seed $seed" >> results/screen/progress.txt
+    echo "$(date -u +%FT%TZ) screen $name seed $seed ($(git rev-parse --short HEAD))" >> results/screen/progress.txt
     # shellcheck disable=SC2086
-    $PY scripts/meta_train.py --out "$out" --seed "$seed" --set meta_iterations="$ITERS" --set keep_every=0 \
-      ${VARIANTS[$name]} > "$out/train.log" 2>&1
+    $PY scripts/meta_train.py --out "$out" --seed "$seed" --set meta_iterations="$iters" --set keep_every=0 \
+      $sets > "$out/train.log" 2>&1
     $PY scripts/evaluate.py --checkpoint "$out/checkpoint.pt" --out "$out/eval.json" --runs 20 >> "$out/train.log" 2>&1
   done
 done

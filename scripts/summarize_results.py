@@ -18,7 +18,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-METHODS = {"maml": "MAML", "pretrained": "pretrained", "random": "random init", "oracle": "oracle"}
+METHODS = {"maml": "MAML", "pretrained": "pretrained", "random": "random init", "oracle": "oracle",
+           "oracle_forward": "forward oracle"}
 # Finn et al. 2017, Figure 5 (half-cheetah direction), from shared/reference/anchors.md
 PAPER = {"maml": [-50.7, 293.2, 313.5, 315.7], "maml_sem": [2.9, 8.7, 8.0, 7.1],
          "pretrained": [-43.0, -24.8, -12.9, 19.6], "random": [-35.7, 21.8, 62.3, 86.2], "oracle": 442.7}
@@ -45,6 +46,81 @@ def pooled(runs, direction):
             "seed_std": (seed_means.std(0, ddof=1) if len(runs) > 1 else np.zeros(seed_means.shape[1])).tolist()}
 
 
+# two-sided 95% Student-t quantiles t_{0.975, df}, df = 1..10: the interval across seeds is
+# mean +- t * sd / sqrt(n), with the seeds as the independent units
+T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228]
+
+
+def t_interval(values) -> list:
+    v = np.asarray(values, dtype=float)
+    if len(v) < 2:
+        return [float("nan"), float("nan")]
+    half = T975[min(len(v), len(T975) + 1) - 2] * v.std(ddof=1) / math.sqrt(len(v))
+    return [float(v.mean() - half), float(v.mean() + half)]
+
+
+def oracle_return(results: Path, family: str):
+    """Mean over seeds of the oracle's own return (0 adaptation steps) on its training direction."""
+    runs = load_runs(results, family)
+    direction = "forward" if family == "oracle_forward" else "backward"
+    return float(np.mean([np.mean(r["eval"][direction]["per_run"], axis=0)[0] for r in runs])) if runs else None
+
+
+def fractions(runs, oracle: dict) -> dict:
+    """Per seed: 1-step return / oracle return, backward and averaged over both directions."""
+    out = {"seeds": [r["seed"] for r in runs]}
+    one = {d: [float(np.mean(r["eval"][d]["per_run"], axis=0)[1]) for r in runs] for d in ("backward", "forward")}
+    out["return_1step_per_seed"] = one
+    fb = [x / oracle["backward"] for x in one["backward"]]
+    out["backward"] = {"fraction_1step_per_seed": fb, "fraction_1step": float(np.mean(fb)),
+                       "fraction_1step_ci95": t_interval(fb)}
+    if oracle.get("forward"):
+        fa = [(b / oracle["backward"] + f / oracle["forward"]) / 2 for b, f in zip(one["backward"], one["forward"])]
+        out["direction_average"] = {"fraction_1step_per_seed": fa, "fraction_1step": float(np.mean(fa)),
+                                    "fraction_1step_ci95": t_interval(fa)}
+    else:
+        out["direction_average"] = None
+    return out
+
+
+def headline(results: Path) -> dict | None:
+    runs = load_runs(results, "maml")
+    oracle = {"backward": oracle_return(results, "oracle"), "forward": oracle_return(results, "oracle_forward")}
+    if not runs or oracle["backward"] is None:
+        return None
+    h = fractions(runs, oracle)
+    h.update({"env_steps_per_seed": [r["metrics"][-1]["progress/total_env_steps"] for r in runs],
+              "wall_minutes_per_seed": [round(r["metrics"][-1]["time/wall"] / 60, 2) for r in runs],
+              "oracle_return": oracle, "interval": "95% Student-t interval across seeds (seeds are the units)",
+              "fraction": "seed's mean return after 1 step / mean over oracle seeds of the oracle's return"})
+    return h
+
+
+def ablations(results: Path) -> list:
+    """Screening runs (results/screen/<variant>/seed*) and earlier full runs (results/maml_v1)."""
+    oracle = {"backward": oracle_return(results, "oracle"), "forward": oracle_return(results, "oracle_forward")}
+    rows = []
+    if oracle["backward"] is None:
+        return rows
+    groups = [(d.name, d) for d in sorted((results / "screen").glob("*")) if d.is_dir()]
+    groups += [("v1: plain, exact curvature, 250 it", results / "maml_v1")]
+    for name, d in groups:
+        runs = [r for r in load_runs(d.parent, d.name)]
+        if not runs:
+            continue
+        f = fractions(runs, oracle)
+        cfg = json.loads((d / f"seed{runs[0]['seed']}" / "config.json").read_text())
+        rows.append({"name": name, "seeds": f["seeds"],
+                     "env_steps": runs[0]["metrics"][-1]["progress/total_env_steps"],
+                     "fraction_1step_backward_per_seed": f["backward"]["fraction_1step_per_seed"],
+                     "return_1step_per_seed": f["return_1step_per_seed"],
+                     "return_0step_backward_per_seed": [float(np.mean(r["eval"]["backward"]["per_run"], axis=0)[0])
+                                                        for r in runs],
+                     "config": {k: cfg[k] for k in ("inner_objective", "first_order", "action_scale", "inner_lr",
+                                                    "meta_batch_size", "max_kl", "curvature") if k in cfg}})
+    return rows
+
+
 def summarize(results: Path):
     out = {"paper_finn2017_fig5_direction": PAPER, "methods": {}}
     for m in METHODS:
@@ -67,6 +143,8 @@ def summarize(results: Path):
             m: {f"{k}_steps": e["backward"]["mean"][k] / oracle for k in range(len(e["backward"]["mean"]))}
             for m, e in out["methods"].items()}
         out["paper_fraction_of_oracle"] = {f"{k}_steps": PAPER["maml"][k] / PAPER["oracle"] for k in range(4)}
+    out["headline"] = headline(results)
+    out["ablations"] = ablations(results)
     return out
 
 
