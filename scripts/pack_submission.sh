@@ -2,12 +2,16 @@
 # Pack the submission as the assignment asks: DRL_HW14_<StudentNumber>_<FullName>.zip holding
 # exactly Notebooks/HW14_MAML.ipynb, HW14_Solution.pdf and HW14_Solution.zip (nothing else that a
 # notebook run may leave in Notebooks/, such as the video or a MuJoCo log).
-# Usage: bash scripts/pack_submission.sh 401234567 JaneDoe
+# Usage: bash scripts/pack_submission.sh 401234567 JaneDoe   (rebuilds the report with these on its
+# title page first; SKIP_REPORT_BUILD=1 packs the files as they are)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -ne 2 ] || ! [[ "$1" =~ ^[0-9]+$ ]] || ! [[ "$2" =~ ^[A-Z][A-Za-z]*$ ]]; then
   echo "usage: $0 StudentNumber FullNameInCamelCase   (digits; letters only, starting upper-case)" >&2
   exit 2
+fi
+if [ "${SKIP_REPORT_BUILD:-0}" != 1 ]; then
+  bash scripts/build_report.sh "$1" "$2"  # the title page carries the name and number
 fi
 for f in Notebooks/HW14_MAML.ipynb HW14_Solution.pdf HW14_Solution.zip; do
   [ -f "$f" ] || { echo "missing $f (build the report first: bash scripts/build_report.sh)" >&2; exit 1; }
