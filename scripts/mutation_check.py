@@ -23,6 +23,9 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "Notebooks" / "HW14_MAML.ipynb"
 DESELECT = "not notebook_runs and not report_latex and not benchmark_reports"
+# the files in the order they run: fast tests against exact references first, so most mutants die early
+ORDER = ["test_learning_signal.py", "test_maml.py", "test_curvature.py", "test_policy.py", "test_env.py",
+         "test_robustness.py", "test_submission.py"]
 
 # (name, exact snippet in one lib cell, replacement)
 MUTATIONS = [
@@ -77,8 +80,10 @@ def mutate(nb, old: str, new: str):
 def run_suite(path: Path) -> tuple[bool, str, float]:
     env = {**os.environ, "HW14_NOTEBOOK": str(path), "MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl")}
     t = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", str(ROOT / "tests"),
-                        "-k", DESELECT], capture_output=True, text=True, env=env, cwd=ROOT)
+    files = ORDER + sorted(p.name for p in (ROOT / "tests").glob("test_*.py") if p.name not in ORDER)
+    r = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                        *[str(ROOT / "tests" / f) for f in files], "-k", DESELECT],
+                       capture_output=True, text=True, env=env, cwd=ROOT)
     failed = [line.split(" ")[1] for line in r.stdout.splitlines() if line.startswith("FAILED ")]
     return r.returncode != 0, (failed[0] if failed else r.stdout.strip().splitlines()[-1]), time.perf_counter() - t
 
