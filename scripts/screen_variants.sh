@@ -16,6 +16,9 @@ VARIANTS=(
   "first-order|40|--set inner_objective=vpg --set first_order=true"
   "lvc-scale10|40|--set inner_objective=lvc --set action_scale=10"
   "lvc-lr0.3|40|--set inner_objective=lvc --set inner_lr=0.3 --set eval_inner_lrs=[0.3,0.15,0.15]"
+  # second batch, after action scale 10 stood out in the first
+  "vpg-scale10|40|--set inner_objective=vpg --set action_scale=10"
+  "lvc-scale10-k10|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10"
 )
 mkdir -p results/screen
 for seed in 0 1; do
