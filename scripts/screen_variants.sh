@@ -4,6 +4,7 @@
 # checkpoint.pt, eval.json, train.log). Finished runs are skipped.
 #   bash scripts/screen_variants.sh            # every variant below, 6.4 M steps each
 #   bash scripts/screen_variants.sh lvc vpg    # only these
+#   SEEDS="1" bash scripts/screen_variants.sh  # only seed 1 (default: SEEDS="0 1")
 # A variant is "name|meta-iterations|--set overrides" on top of size `full`; 40 iterations of 20 tasks
 # and 80 of 10 tasks are both 6.4 M environment steps.
 set -euo pipefail
@@ -21,7 +22,7 @@ VARIANTS=(
   "lvc-scale10-k10|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10"
 )
 mkdir -p results/screen
-for seed in 0 1; do
+for seed in ${SEEDS:-0 1}; do
   for v in "${VARIANTS[@]}"; do
     IFS='|' read -r name iters sets <<< "$v"
     if [ $# -gt 0 ] && [[ ! " $* " == *" $name "* ]]; then continue; fi
