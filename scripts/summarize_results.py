@@ -162,30 +162,30 @@ def moving_average(y: np.ndarray, window: int) -> np.ndarray:
 
 
 def fig_learning_curves(results: Path, figdir: Path):
+    """2 x 2: backward / forward rows, environment steps / wall time columns; one colour per seed,
+    solid after the inner step, dashed before; trailing mean over SMOOTH iterations."""
     runs = load_runs(results, "maml")
     if not runs:
         return
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
-    for r in runs:
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.2), sharey="row")
+    for i, r in enumerate(runs):
         ms = r["metrics"]
-        it = [m["progress/iteration"] for m in ms]
-        wall = [m["time/wall"] / 60 for m in ms]
-        for key, ls, col in (("returns/post_backward", "-", "C0"), ("returns/pre_backward", "--", "C0"),
-                             ("returns/post_forward", "-", "C1"), ("returns/pre_forward", "--", "C1")):
-            y = np.array([m.get(key, np.nan) for m in ms], dtype=float)
-            label = f"{key.split('/')[1].replace('_', ', ')}" if r is runs[0] else None
-            sm = moving_average(y, SMOOTH)
-            for ax, x in ((axes[0], it), (axes[1], wall)):
-                ax.plot(x, y, ls=ls, color=col, alpha=0.15, lw=0.6)
-                ax.plot(x, sm, ls=ls, color=col, alpha=0.9, lw=1.2, label=label if ax is axes[0] else None)
-    axes[0].set_xlabel("meta-iteration")
-    axes[1].set_xlabel("wall time (min, 2 CPU cores)")
-    axes[0].set_ylabel("mean return of the meta-batch")
-    axes[0].legend(fontsize=8)
-    for ax in axes:
-        ax.grid(alpha=0.3)
-    fig.suptitle(f"MAML meta-training, seeds {', '.join(str(r['seed']) for r in runs)}: raw (faint) and "
-                 f"trailing {SMOOTH}-iteration mean", fontsize=10)
+        xs = (np.array([m["progress/total_env_steps"] for m in ms]) / 1e6, np.array([m["time/wall"] for m in ms]) / 60)
+        for row, d in enumerate(("backward", "forward")):
+            for phase, ls in (("post", "-"), ("pre", "--")):
+                y = moving_average(np.array([m.get(f"returns/{phase}_{d}", np.nan) for m in ms], dtype=float), SMOOTH)
+                for col in range(2):
+                    label = f"seed {r['seed']}" if (row, col, phase) == (0, 0, "post") else None
+                    axes[row, col].plot(xs[col], y, ls=ls, color=f"C{i}", lw=1.1, label=label)
+    for row, d in enumerate(("backward", "forward")):
+        axes[row, 0].set_ylabel(f"{d} task: mean return")
+        for col in range(2):
+            axes[row, col].grid(alpha=0.3)
+    axes[1, 0].set_xlabel("environment steps (M)")
+    axes[1, 1].set_xlabel("wall time (min, 2 CPU cores)")
+    axes[0, 0].legend(fontsize=8, ncol=2, loc="upper left")
+    fig.suptitle(f"MAML meta-training: solid after the inner step, dashed before; trailing {SMOOTH}-iteration mean",
+                 fontsize=10)
     fig.tight_layout()
     fig.savefig(figdir / "learning_curves.pdf")
     fig.savefig(figdir / "learning_curves.png", dpi=110)
@@ -352,6 +352,56 @@ def tex_tables(summary, gendir: Path, results: Path):
     (gendir / "numbers.tex").write_text("".join(f"\\newcommand{{\\{n}}}{{{v}}}\n" for n, v in values.items()))
 
 
+ABLATION_LABELS = {
+    "vpg": "plain (VPG inner loss), $s=1$", "lvc": "LVC, $s=1$", "first-order": "first-order, $s=1$",
+    "lvc-scale10": "LVC, $s=10$", "lvc-lr0.3": "LVC, $s=1$, $\\alpha=0.3$", "vpg-scale10": "plain, $s=10$",
+    "lvc-scale10-k10": "LVC, $s=10$, $K=10$",
+    "v1: plain, exact curvature, 250 it": "plain, $s=1$, exact curvature (v1)"}
+
+
+def tex_headline(summary, gendir: Path):
+    """per_seed.tex, ablations.tex and headline.tex (macros); placeholders when runs are missing."""
+    h = summary.get("headline")
+    macros = {n: "n/a" for n in ("hSeeds", "hNumSeeds", "hEnvSteps", "hWall", "hFracBack", "hFracBackCI",
+                                 "hFracBackMin", "hFracAvg", "hFracAvgCI", "hFracAvgMin", "hOracleBack",
+                                 "hOracleFwd", "hOneBackMean", "hOneFwdMean")}
+    rows = []
+    if h:
+        fb, fa = h["backward"], h["direction_average"]
+        for i, seed in enumerate(h["seeds"]):
+            rows.append(f"{seed} & {h['env_steps_per_seed'][i] / 1e6:.1f} & {h['wall_minutes_per_seed'][i]:.1f} & "
+                        f"{h['return_1step_per_seed']['backward'][i]:.1f} & {fb['fraction_1step_per_seed'][i]:.2f} & "
+                        f"{h['return_1step_per_seed']['forward'][i]:.1f} & "
+                        + (f"{fa['fraction_1step_per_seed'][i]:.2f}" if fa else "--") + r" \\")
+        macros.update({"hSeeds": ", ".join(map(str, h["seeds"])), "hNumSeeds": str(len(h["seeds"])),
+                       "hEnvSteps": f"{np.mean(h['env_steps_per_seed']) / 1e6:.0f}",
+                       "hWall": f"{np.mean(h['wall_minutes_per_seed']):.1f}",
+                       "hFracBack": f"{fb['fraction_1step']:.2f}",
+                       "hFracBackCI": "[{:.2f}, {:.2f}]".format(*fb["fraction_1step_ci95"]),
+                       "hFracBackMin": f"{min(fb['fraction_1step_per_seed']):.2f}",
+                       "hOracleBack": f"{h['oracle_return']['backward']:.1f}",
+                       "hOneBackMean": f"{np.mean(h['return_1step_per_seed']['backward']):.1f}",
+                       "hOneFwdMean": f"{np.mean(h['return_1step_per_seed']['forward']):.1f}"})
+        if h["oracle_return"]["forward"]:
+            macros["hOracleFwd"] = f"{h['oracle_return']['forward']:.1f}"
+        if fa:
+            macros.update({"hFracAvg": f"{fa['fraction_1step']:.2f}",
+                           "hFracAvgCI": "[{:.2f}, {:.2f}]".format(*fa["fraction_1step_ci95"]),
+                           "hFracAvgMin": f"{min(fa['fraction_1step_per_seed']):.2f}"})
+    (gendir / "per_seed.tex").write_text("\n".join(rows or [r"\multicolumn{7}{c}{(no MAML run yet)} \\"])
+                                         + "\n\\bottomrule\n")
+    arows = []
+    order = list(ABLATION_LABELS)
+    for a in sorted(summary.get("ablations", []), key=lambda a: order.index(a["name"]) if a["name"] in order else 99):
+        f = a["fraction_1step_backward_per_seed"]
+        arows.append(f"{ABLATION_LABELS.get(a['name'], a['name'])} & {', '.join(map(str, a['seeds']))} & "
+                     f"{a['env_steps'] / 1e6:.1f} & {', '.join(f'{x:.2f}' for x in f)} & {np.mean(f):.2f} & "
+                     f"{np.mean(a['return_1step_per_seed']['forward']):.0f}" + r" \\")
+    (gendir / "ablations.tex").write_text("\n".join(arows or [r"\multicolumn{6}{c}{(no screening run yet)} \\"])
+                                          + "\n\\bottomrule\n")
+    (gendir / "headline.tex").write_text("".join(f"\\newcommand{{\\{n}}}{{{v}}}\n" for n, v in macros.items()))
+
+
 HPARAMS = [("horizon", "horizon $H$"), ("meta_batch_size", "tasks per meta-batch $K$"),
            ("traj_per_task", "trajectories per task $N$"), ("inner_lr", "inner step size $\\alpha$ (training)"),
            ("inner_steps", "inner steps (training)"), ("eval_inner_lrs", "test-time step sizes"),
@@ -433,6 +483,7 @@ def main():
     fig_snapshots(snaps, figdir, summary.get("oracle_return_backward"))
     tex_tables(summary, gendir, results)
     tex_hparams(results, gendir)
+    tex_headline(summary, gendir)
     if args.readme:
         update_readme(Path(args.readme), readme_table(summary))
     for extra in ("stills.png",):
