@@ -359,7 +359,7 @@ ABLATION_LABELS = {
     "v1: plain, exact curvature, 250 it": "plain, $s=1$, exact curvature (v1)"}
 
 
-def tex_headline(summary, gendir: Path):
+def tex_headline(summary, gendir: Path, results: Path):
     """per_seed.tex, ablations.tex and headline.tex (macros); placeholders when runs are missing."""
     h = summary.get("headline")
     macros = {n: "n/a" for n in ("hSeeds", "hNumSeeds", "hEnvSteps", "hWall", "hFracBack", "hFracBackCI",
@@ -399,6 +399,21 @@ def tex_headline(summary, gendir: Path):
                      f"{np.mean(a['return_1step_per_seed']['forward']):.0f}" + r" \\")
     (gendir / "ablations.tex").write_text("\n".join(arows or [r"\multicolumn{6}{c}{(no screening run yet)} \\"])
                                           + "\n\\bottomrule\n")
+    bench = results / "benchmark_meta_iteration.json"
+    for n in ("biIter", "biPhysics", "biRatio", "biShare", "biBeforeIter", "biBeforeRatio", "biBeforeShare",
+              "biBeforeUpdate", "biUpdate", "biSample", "biCpu"):
+        macros[n] = "n/a"
+    if bench.exists():
+        b = json.loads(bench.read_text())
+        bb = b.get("before") or {}
+        macros.update({"biIter": f"{b['iteration_s']:.2f}", "biPhysics": f"{b['physics_s']:.2f}",
+                       "biRatio": f"{b['ratio']:.2f}", "biShare": f"{b['update_share']:.2f}",
+                       "biUpdate": f"{b['phases_s']['update']:.2f}", "biSample": f"{b['phases_s']['sample']:.2f}",
+                       "biCpu": b.get("cpu", "unknown")})
+        if bb:
+            macros.update({"biBeforeIter": f"{bb['iteration']:.2f}", "biBeforeUpdate": f"{bb['update']:.2f}",
+                           "biBeforeRatio": f"{b['before_ratio']:.2f}",
+                           "biBeforeShare": f"{bb['update'] / bb['iteration']:.2f}"})
     (gendir / "headline.tex").write_text("".join(f"\\newcommand{{\\{n}}}{{{v}}}\n" for n, v in macros.items()))
 
 
@@ -483,7 +498,7 @@ def main():
     fig_snapshots(snaps, figdir, summary.get("oracle_return_backward"))
     tex_tables(summary, gendir, results)
     tex_hparams(results, gendir)
-    tex_headline(summary, gendir)
+    tex_headline(summary, gendir, results)
     if args.readme:
         update_readme(Path(args.readme), readme_table(summary))
     for extra in ("stills.png",):
