@@ -446,9 +446,25 @@ def tex_hparams(results: Path, gendir: Path):
 
 
 def readme_table(summary) -> str:
-    """Markdown results table for the README (between its results markers)."""
-    ms = summary["methods"]
-    lines = ["| method (seeds) | direction | 0 steps | 1 step | 2 steps | 3 steps |", "|---|---|---|---|---|---|"]
+    """Markdown results for the README (between its results markers)."""
+    ms, h = summary["methods"], summary.get("headline")
+    lines = []
+    if h:
+        fa = h["direction_average"]
+        lines += ["| seed | env steps | minutes | backward, 1 step | fraction of oracle | forward, 1 step | fraction, both directions |",
+                  "|---|---|---|---|---|---|---|"]
+        for i, seed in enumerate(h["seeds"]):
+            lines.append(f"| {seed} | {h['env_steps_per_seed'][i] / 1e6:.1f} M | {h['wall_minutes_per_seed'][i]:.1f} | "
+                         f"{h['return_1step_per_seed']['backward'][i]:.1f} | {h['backward']['fraction_1step_per_seed'][i]:.2f} | "
+                         f"{h['return_1step_per_seed']['forward'][i]:.1f} | "
+                         + (f"{fa['fraction_1step_per_seed'][i]:.2f} |" if fa else "– |"))
+        lo, hi = h["backward"]["fraction_1step_ci95"]
+        lines += ["", f"After one step MAML reaches {h['backward']['fraction_1step']:.2f} of the backward oracle's return "
+                  f"({h['oracle_return']['backward']:.1f}) on average over seeds, 95 % interval across seeds "
+                  f"[{lo:.2f}, {hi:.2f}]" + (f"; averaged over both directions {fa['fraction_1step']:.2f} "
+                  f"[{fa['fraction_1step_ci95'][0]:.2f}, {fa['fraction_1step_ci95'][1]:.2f}]" if fa else "")
+                  + f" (paper: {summary['paper_fraction_of_oracle']['1_steps']:.2f}, both directions, on rllab's simulator).", ""]
+    lines += ["| method (seeds) | direction | 0 steps | 1 step | 2 steps | 3 steps |", "|---|---|---|---|---|---|"]
     for m, label in METHODS.items():
         if m not in ms:
             continue
@@ -456,16 +472,11 @@ def readme_table(summary) -> str:
             e = ms[m][d]
             cells = " | ".join(f"{a:.1f} ± {b:.1f}" for a, b in zip(e["mean"], e["sem"]))
             lines.append(f"| {label} ({', '.join(map(str, ms[m]['seeds']))}) | {d} | {cells} |")
-    frac = summary.get("fraction_of_oracle_backward", {}).get("maml")
-    if frac:
-        lines.append("")
-        lines.append(f"MAML on HalfCheetahBackward reaches {frac['1_steps']:.2f} of the oracle's return after one step "
-                     f"and {frac['3_steps']:.2f} after three (paper: {summary['paper_fraction_of_oracle']['1_steps']:.2f} "
-                     f"after one step, on rllab's simulator).")
-    t = ms.get("maml", {}).get("train")
-    if t:
-        lines.append(f"Meta-training: {t['iterations'][0]} iterations, {t['env_steps'][0] / 1e6:.1f} M environment steps "
-                     f"and {', '.join(f'{w / 60:.1f}' for w in t['wall_time_s'])} minutes of wall time per seed on 2 CPU cores.")
+    for m in ("maml", "oracle", "oracle_forward", "pretrained"):
+        t = ms.get(m, {}).get("train")
+        if t:
+            lines.append(f"\n{METHODS[m]}: {t['iterations'][0]} iterations, {t['env_steps'][0] / 1e6:.1f} M environment steps, "
+                         f"{', '.join(f'{w / 60:.1f}' for w in t['wall_time_s'])} minutes per seed on 2 CPU cores.")
     return "\n".join(lines)
 
 
