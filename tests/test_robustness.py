@@ -19,6 +19,7 @@ BAD_VALUES = [
     ("task_family", "sideways"), ("activation", "gelu"), ("num_threads", 0), ("inner_lr", "0.1"),
     ("horizon", "200"), ("first_order", "no"), ("eval_inner_lrs", ()), ("eval_inner_lrs", (0.1, -1.0)),
     ("checkpoint_every", 0), ("keep_every", -1), ("hvp_tasks", 0), ("seed", -1), ("horizon", True), ("action_scale", 0.0),
+    ("inner_objective", "dice"), ("curvature", "approx"), ("curvature_stride", 0), ("curvature_stride", 1.5),
 ]
 
 
