@@ -66,6 +66,9 @@ MUTATIONS = [
     ("loop: post batch with theta", 'post = check("observations", sample_batch(env, policy, params, K, T, s, *stream_seeds(cfg, it, "post")))', 'post = check("observations", sample_batch(env, policy, theta, K, T, s, *stream_seeds(cfg, it, "post")))'),
     ("loop: post batch on the pre stream", 'sample_batch(env, policy, params, K, T, s, *stream_seeds(cfg, it, "post"))', 'sample_batch(env, policy, params, K, T, s, *stream_seeds(cfg, it, "pre"))'),
     ("metrics: directions swapped", "mask = torch.as_tensor(r.directions == d)", "mask = torch.as_tensor(r.directions != d)"),
+    ("promp: max instead of min", "surrogate = -torch.min(ratio * problem.adv, clipped * problem.adv).mean()", "surrogate = -torch.max(ratio * problem.adv, clipped * problem.adv).mean()"),
+    ("promp: clip range doubled", "clipped = torch.clamp(ratio, 1 - cfg.promp_clip, 1 + cfg.promp_clip)", "clipped = torch.clamp(ratio, 1 - 2 * cfg.promp_clip, 1 + 2 * cfg.promp_clip)"),
+    ("promp: kl rewarded", "return surrogate + cfg.promp_kl_coef * kl_pre, kl_pre", "return surrogate - cfg.promp_kl_coef * kl_pre, kl_pre"),
     ("guard: non-finite passes", "if not bool(torch.isfinite(t).all()):", "if False:"),
 ]
 

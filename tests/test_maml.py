@@ -1,6 +1,7 @@
 """Inner step, meta-gradient against finite differences, conjugate gradient and line search."""
 import math
 
+import numpy as np
 import pytest
 import torch
 from helpers import fixed_problem as _fixed_problem
@@ -142,3 +143,54 @@ def test_lvc_meta_gradient_adds_the_sampling_term(nb):
             expected += cfg.inner_lr * a_k[i] * (s_i @ gk) * s_i / (T * N)
     assert expected.norm() > 1e-3 * g_vpg.norm()
     torch.testing.assert_close(g_lvc - g_vpg, expected, rtol=1e-8, atol=1e-10)
+
+
+def _promp_inputs(nb, problem, theta):
+    pre_obs = nb.per_task_view(problem.pre[0][0])[0]
+    with torch.no_grad():
+        old_pre = nb.policy_dist(problem.policy, theta, pre_obs)
+    return old_pre, pre_obs
+
+
+def test_promp_loss_at_old_parameters_has_the_trpo_surrogate_gradient(nb):
+    cfg, _, theta, problem, _ = _fixed_problem(nb, inner_objective="lvc", outer="promp")
+    old_pre, pre_obs = _promp_inputs(nb, problem, theta)
+    th = {k: v.clone().requires_grad_(True) for k, v in theta.items()}
+    loss, kl_pre = nb.promp_loss(problem, th, old_pre, pre_obs, cfg)
+    assert float(kl_pre.detach()) == pytest.approx(0.0, abs=1e-12)
+    assert float(loss.detach()) == pytest.approx(float(-problem.adv.mean()), abs=1e-12)
+    g = nb.flat(torch.autograd.grad(loss, list(th.values())))
+    torch.testing.assert_close(g, _meta_grad(nb, problem, theta), rtol=1e-9, atol=1e-12)
+
+
+def test_promp_loss_clips_the_ratio_and_penalises_the_pre_update_kl(nb):
+    """Against a hand computation: -mean(min(r A, clip(r) A)) + eta * KL, r from the adapted policies."""
+    cfg, policy, theta, problem, _ = _fixed_problem(nb, inner_objective="lvc", outer="promp", promp_clip=0.1,
+                                                    promp_kl_coef=0.7)
+    old_pre, pre_obs = _promp_inputs(nb, problem, theta)
+    moved = {k: (v + 0.08 * torch.randn(v.shape, generator=torch.Generator().manual_seed(3), dtype=v.dtype))
+             .requires_grad_(True) for k, v in theta.items()}
+    loss, kl_pre = nb.promp_loss(problem, moved, old_pre, pre_obs, cfg)
+    d = nb.policy_dist(policy, problem.adapted(moved, create_graph=False), problem.obs)
+    r = torch.exp(d.log_prob(problem.act) - problem.old_logp).detach().numpy().ravel()
+    a = problem.adv.numpy().ravel()
+    assert (abs(r - 1) > 0.1).any()  # some ratios leave the clip range
+    surrogate = -np.mean([min(ri * ai, min(max(ri, 0.9), 1.1) * ai) for ri, ai in zip(r, a)])
+    new_pre = nb.policy_dist(policy, {k: v.detach() for k, v in moved.items()}, pre_obs).base_dist
+    kl = ((torch.log(new_pre.scale / old_pre.base_dist.scale)
+           + (old_pre.base_dist.scale ** 2 + (old_pre.base_dist.loc - new_pre.loc) ** 2) / (2 * new_pre.scale ** 2)
+           - 0.5).sum(-1).mean())
+    assert float(kl_pre.detach()) == pytest.approx(float(kl), rel=1e-9)
+    assert float(loss.detach()) == pytest.approx(surrogate + 0.7 * float(kl), rel=1e-9)
+
+
+def test_promp_first_adam_step_moves_each_parameter_by_lr_against_its_gradient_sign(nb):
+    """Adam's first step is lr * g / (|g| + eps): a step of lr against the sign of every gradient entry."""
+    cfg, _, theta, problem, _ = _fixed_problem(nb, inner_objective="lvc", outer="promp", promp_steps=1,
+                                               promp_lr=1e-3)
+    new, info = nb.meta_update(problem, theta, cfg)
+    g = _meta_grad(nb, problem, theta)
+    step = nb.flat(new.values()) - nb.flat(theta.values())
+    big = g.abs() > 1e-5
+    torch.testing.assert_close(step[big], -1e-3 * torch.sign(g[big]), rtol=1e-3, atol=1e-9)
+    assert info["loss_before"] == pytest.approx(float(-problem.adv.mean()), abs=1e-12)
