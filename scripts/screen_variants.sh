@@ -20,6 +20,8 @@ VARIANTS=(
   # second batch, after action scale 10 stood out in the first
   "vpg-scale10|40|--set inner_objective=vpg --set action_scale=10"
   "lvc-scale10-k10|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10"
+  # ProMP's outer step (with its LVC inner objective) at action scale 10
+  "promp-scale10|40|--set inner_objective=lvc --set action_scale=10 --set outer=promp"
 )
 mkdir -p results/screen
 for seed in ${SEEDS:-0 1}; do

@@ -355,7 +355,7 @@ def tex_tables(summary, gendir: Path, results: Path):
 ABLATION_LABELS = {
     "vpg": "plain (VPG inner loss), $s=1$", "lvc": "LVC, $s=1$", "first-order": "first-order, $s=1$",
     "lvc-scale10": "LVC, $s=10$", "lvc-lr0.3": "LVC, $s=1$, $\\alpha=0.3$", "vpg-scale10": "plain, $s=10$",
-    "lvc-scale10-k10": "LVC, $s=10$, $K=10$",
+    "lvc-scale10-k10": "LVC, $s=10$, $K=10$", "promp-scale10": "ProMP outer step, LVC, $s=10$",
     "v1: plain, exact curvature, 250 it": "plain, $s=1$, exact curvature (v1)"}
 
 
