@@ -5,18 +5,19 @@
 #   bash scripts/screen_variants.sh            # every variant below, 6.4 M steps each
 #   bash scripts/screen_variants.sh lvc vpg    # only these
 #   SEEDS="1" bash scripts/screen_variants.sh  # only seed 1 (default: SEEDS="0 1")
-# A variant is "name|meta-iterations|--set overrides" on top of size `full`; 40 iterations of 20 tasks
-# and 80 of 10 tasks are both 6.4 M environment steps.
+# A variant is "name|meta-iterations|--set overrides" on top of size `full` (20 tasks, KL 0.05, Fisher
+# curvature), naming the inner objective and action scale explicitly so that a later change of `full`
+# leaves the variants as they were run; 40 iterations of 20 tasks and 80 of 10 tasks are both 6.4 M steps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export MUJOCO_GL="${MUJOCO_GL:-egl}"
 PY=.venv/bin/python
 VARIANTS=(
-  "vpg|40|--set inner_objective=vpg"
-  "lvc|40|--set inner_objective=lvc"
-  "first-order|40|--set inner_objective=vpg --set first_order=true"
+  "vpg|40|--set inner_objective=vpg --set action_scale=1"
+  "lvc|40|--set inner_objective=lvc --set action_scale=1"
+  "first-order|40|--set inner_objective=vpg --set first_order=true --set action_scale=1"
   "lvc-scale10|40|--set inner_objective=lvc --set action_scale=10"
-  "lvc-lr0.3|40|--set inner_objective=lvc --set inner_lr=0.3 --set eval_inner_lrs=[0.3,0.15,0.15]"
+  "lvc-lr0.3|40|--set inner_objective=lvc --set action_scale=1 --set inner_lr=0.3 --set eval_inner_lrs=[0.3,0.15,0.15]"
   # second batch, after action scale 10 stood out in the first
   "vpg-scale10|40|--set inner_objective=vpg --set action_scale=10"
   "lvc-scale10-k10|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10"
