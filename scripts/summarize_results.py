@@ -89,6 +89,8 @@ def headline(results: Path) -> dict | None:
     if not runs or oracle["backward"] is None:
         return None
     h = fractions(runs, oracle)
+    order = np.argsort(h["backward"]["fraction_1step_per_seed"])
+    h["median_seed"] = h["seeds"][int(order[(len(order) - 1) // 2])]  # the lower median for an even count
     h.update({"env_steps_per_seed": [r["metrics"][-1]["progress/total_env_steps"] for r in runs],
               "wall_minutes_per_seed": [round(r["metrics"][-1]["time/wall"] / 60, 2) for r in runs],
               "oracle_return": oracle, "interval": "95% Student-t interval across seeds (seeds are the units)",
@@ -364,7 +366,7 @@ def tex_headline(summary, gendir: Path, results: Path):
     h = summary.get("headline")
     macros = {n: "n/a" for n in ("hSeeds", "hNumSeeds", "hEnvSteps", "hWall", "hFracBack", "hFracBackCI",
                                  "hFracBackMin", "hFracAvg", "hFracAvgCI", "hFracAvgMin", "hOracleBack",
-                                 "hOracleFwd", "hOneBackMean", "hOneFwdMean")}
+                                 "hOracleFwd", "hOneBackMean", "hOneFwdMean", "hMedianSeed")}
     rows = []
     if h:
         fb, fa = h["backward"], h["direction_average"]
@@ -379,7 +381,7 @@ def tex_headline(summary, gendir: Path, results: Path):
                        "hFracBack": f"{fb['fraction_1step']:.2f}",
                        "hFracBackCI": "[{:.2f}, {:.2f}]".format(*fb["fraction_1step_ci95"]),
                        "hFracBackMin": f"{min(fb['fraction_1step_per_seed']):.2f}",
-                       "hOracleBack": f"{h['oracle_return']['backward']:.1f}",
+                       "hOracleBack": f"{h['oracle_return']['backward']:.1f}", "hMedianSeed": str(h["median_seed"]),
                        "hOneBackMean": f"{np.mean(h['return_1step_per_seed']['backward']):.1f}",
                        "hOneFwdMean": f"{np.mean(h['return_1step_per_seed']['forward']):.1f}"})
         if h["oracle_return"]["forward"]:
@@ -512,9 +514,10 @@ def main():
     tex_headline(summary, gendir, results)
     if args.readme:
         update_readme(Path(args.readme), readme_table(summary))
-    for extra in ("stills.png",):
-        src = results / "maml" / "seed0" / extra
-        if src.exists():
+    median = (summary.get("headline") or {}).get("median_seed")
+    for extra in ("stills.png", "x_position.png"):  # written by the notebook's run of the median seed
+        src = results / "maml" / f"seed{median}" / extra
+        if median is not None and src.exists():
             shutil.copy(src, figdir / extra)
     print(json.dumps({m: {d: [round(x, 1) for x in e[d]["mean"]] for d in ("backward", "forward")}
                       for m, e in summary["methods"].items()}))
