@@ -40,7 +40,7 @@ def _random_vector(theta, seed):
 
 
 def test_fisher_product_equals_mean_of_gaussian_kl_hessians(nb):
-    _, _, theta, problem, _ = fixed_problem(nb)
+    _, _, theta, problem, _ = fixed_problem(nb, hidden_sizes=(4, 4))
     K = problem.obs.shape[0]
     F = sum(_fisher_of_task(nb, problem, k) for k in range(K)) / K
     fvp = nb.fisher_vp(problem, stride=1, damping=0.0)
@@ -50,7 +50,7 @@ def test_fisher_product_equals_mean_of_gaussian_kl_hessians(nb):
 
 
 def test_fisher_product_with_stride_uses_every_sth_state(nb):
-    _, _, theta, problem, _ = fixed_problem(nb, T=9)
+    _, _, theta, problem, _ = fixed_problem(nb, T=9, hidden_sizes=(4, 4))
     K = problem.obs.shape[0]
     F3 = sum(_fisher_of_task(nb, problem, k, stride=3) for k in range(K)) / K
     v = _random_vector(theta, 0)
@@ -61,10 +61,10 @@ def test_fisher_product_with_stride_uses_every_sth_state(nb):
 
 def test_exact_hvp_is_gauss_newton_through_the_inner_step(nb):
     """H = (1/K) sum_k J_k^T F_k J_k: the KL Hessian through adaptation, with J_k by autograd."""
-    _, _, theta, problem, _ = fixed_problem(nb)
+    _, _, theta, problem, _ = fixed_problem(nb, hidden_sizes=(4, 4))  # 128 parameters keep J_k cheap
     K = problem.obs.shape[0]
-    H = sum(_jacobian_of_inner_step(nb, problem, theta, k).T @ _fisher_of_task(nb, problem, k)
-            @ _jacobian_of_inner_step(nb, problem, theta, k) for k in range(K)) / K
+    Js = [_jacobian_of_inner_step(nb, problem, theta, k) for k in range(K)]
+    H = sum(J.T @ _fisher_of_task(nb, problem, k) @ J for k, J in enumerate(Js)) / K
     th = {n: v.clone().requires_grad_(True) for n, v in theta.items()}
     hvp = nb.exact_kl_hvp(problem, th, damping=0.0)
     for seed in range(3):
@@ -100,7 +100,8 @@ def test_damping_adds_beta_v(nb):
 @pytest.mark.parametrize("curvature", ["exact", "fisher"])
 def test_natural_step_sits_on_the_trust_region_boundary(nb, curvature):
     """1/2 s^T (H + beta I) s = max_kl for the full step s, and H s is parallel to -g."""
-    cfg, _, theta, problem, _ = fixed_problem(nb, curvature=curvature, cg_iters=300, cg_damping=1e-3)
+    cfg, _, theta, problem, _ = fixed_problem(nb, curvature=curvature, cg_iters=200, cg_damping=1e-3,
+                                              hidden_sizes=(4, 4))
     th = {n: v.clone().requires_grad_(True) for n, v in theta.items()}
     loss, _ = problem.loss_and_kl(th)
     g = nb.flat(torch.autograd.grad(loss, list(th.values())))
