@@ -3,10 +3,11 @@
 # from its checkpoint, an evaluation is redone only if its eval.json is missing).
 # Logs go to results/logs/.   Usage: bash scripts/run_experiments.sh [seeds...]   (default 0 1 2 3 4)
 #   MAML            size `full` (20 M environment steps), every seed
-#   oracle          TRPO on HalfCheetahBackward alone (inner_steps=0), 100 iterations = 8 M steps, seeds 0-2
+#   oracle          TRPO on HalfCheetahBackward alone (inner_steps=0), 20 tasks x 20 trajectories, action
+#                   scale 1, 100 iterations = 8 M steps, seeds 0-2 (the stronger oracle: see the report)
 #   oracle_forward  the same on the forward task, seeds 0-2 (for the average over both directions)
-#   pretrained      TRPO on the mixture of both directions, no adaptation, 250 iterations = 20 M steps
-#                   (MAML's budget), seeds 0-2
+#   pretrained      TRPO on the mixture of both directions, no adaptation, MAML's policy settings and
+#                   budget: 500 iterations of 10 x 20 trajectories = 20 M steps, seeds 0-2
 #   random          the freshly initialised policy of each seed (evaluation only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,12 +26,13 @@ train() {  # name seed [--set ...]
   fi
 }
 BASE=(--set inner_steps=0 --set keep_every=0)
+ORACLE=(--set meta_iterations=100 --set meta_batch_size=20 --set hvp_tasks=20 --set action_scale=1 "${BASE[@]}")
 for s in "${SEEDS[@]}"; do train maml "$s"; done
-for s in 0 1 2; do train oracle "$s" --set task_family=backward --set meta_iterations=100 "${BASE[@]}"; done
-for s in 0 1 2; do train oracle_forward "$s" --set task_family=forward --set meta_iterations=100 "${BASE[@]}"; done
+for s in 0 1 2; do train oracle "$s" --set task_family=backward "${ORACLE[@]}"; done
+for s in 0 1 2; do train oracle_forward "$s" --set task_family=forward "${ORACLE[@]}"; done
 for s in "${SEEDS[@]}"; do
   [ -f "results/random/seed$s/eval.json" ] || $PY scripts/evaluate.py --random-init --seed "$s" \
     --out "results/random/seed$s/eval.json" > "results/logs/random-seed$s.log" 2>&1
 done
-for s in 0 1 2; do train pretrained "$s" --set meta_iterations=250 "${BASE[@]}"; done
+for s in 0 1 2; do train pretrained "$s" --set meta_iterations=500 "${BASE[@]}"; done
 echo "$(date -u +%FT%TZ) all done" >> results/logs/progress.txt
