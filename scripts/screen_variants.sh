@@ -5,24 +5,25 @@
 #   bash scripts/screen_variants.sh            # every variant below, 6.4 M steps each
 #   bash scripts/screen_variants.sh lvc vpg    # only these
 #   SEEDS="1" bash scripts/screen_variants.sh  # only seed 1 (default: SEEDS="0 1")
-# A variant is "name|meta-iterations|--set overrides" on top of size `full` (20 tasks, KL 0.05, Fisher
-# curvature), naming the inner objective and action scale explicitly so that a later change of `full`
-# leaves the variants as they were run; 40 iterations of 20 tasks and 80 of 10 tasks are both 6.4 M steps.
+# A variant is "name|meta-iterations|--set overrides" on top of size `full` (KL 0.05, Fisher curvature),
+# naming the inner objective, action scale and tasks per meta-batch explicitly, so that the later change
+# of `full` to the winner leaves every variant as it was run; 40 iterations of 20 tasks and 80 of 10
+# tasks are both 6.4 M steps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export MUJOCO_GL="${MUJOCO_GL:-egl}"
 PY=.venv/bin/python
 VARIANTS=(
-  "vpg|40|--set inner_objective=vpg --set action_scale=1"
-  "lvc|40|--set inner_objective=lvc --set action_scale=1"
-  "first-order|40|--set inner_objective=vpg --set first_order=true --set action_scale=1"
-  "lvc-scale10|40|--set inner_objective=lvc --set action_scale=10"
-  "lvc-lr0.3|40|--set inner_objective=lvc --set action_scale=1 --set inner_lr=0.3 --set eval_inner_lrs=[0.3,0.15,0.15]"
+  "vpg|40|--set inner_objective=vpg --set action_scale=1 --set meta_batch_size=20 --set hvp_tasks=20"
+  "lvc|40|--set inner_objective=lvc --set action_scale=1 --set meta_batch_size=20 --set hvp_tasks=20"
+  "first-order|40|--set inner_objective=vpg --set first_order=true --set action_scale=1 --set meta_batch_size=20 --set hvp_tasks=20"
+  "lvc-scale10|40|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=20 --set hvp_tasks=20"
+  "lvc-lr0.3|40|--set inner_objective=lvc --set action_scale=1 --set inner_lr=0.3 --set eval_inner_lrs=[0.3,0.15,0.15] --set meta_batch_size=20 --set hvp_tasks=20"
   # second batch, after action scale 10 stood out in the first
-  "vpg-scale10|40|--set inner_objective=vpg --set action_scale=10"
+  "vpg-scale10|40|--set inner_objective=vpg --set action_scale=10 --set meta_batch_size=20 --set hvp_tasks=20"
   "lvc-scale10-k10|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10"
   # ProMP's outer step (with its LVC inner objective) at action scale 10
-  "promp-scale10|40|--set inner_objective=lvc --set action_scale=10 --set outer=promp"
+  "promp-scale10|40|--set inner_objective=lvc --set action_scale=10 --set outer=promp --set meta_batch_size=20 --set hvp_tasks=20"
 )
 mkdir -p results/screen
 for seed in ${SEEDS:-0 1}; do
