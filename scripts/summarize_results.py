@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-METHODS = {"maml": "MAML", "pretrained": "pretrained", "pretrained_v1": "pretrained (8 M, $s=1$, v1)",
+METHODS = {"maml": "MAML", "pretrained": "pretrained", "pretrained_v1": "pretrained (v1: 8 M steps, action scale 1)",
            "random": "random init", "oracle": "oracle", "oracle_forward": "forward oracle"}
 # Finn et al. 2017, Figure 5 (half-cheetah direction), from shared/reference/anchors.md
 PAPER = {"maml": [-50.7, 293.2, 313.5, 315.7], "maml_sem": [2.9, 8.7, 8.0, 7.1],
