@@ -62,7 +62,7 @@ def t_interval(values) -> list:
 def oracle_return(results: Path, family: str):
     """Mean over seeds of the oracle's own return (0 adaptation steps) on its training direction."""
     runs = load_runs(results, family)
-    direction = "forward" if family == "oracle_forward" else "backward"
+    direction = "forward" if family.startswith("oracle_forward") else "backward"
     return float(np.mean([np.mean(r["eval"][direction]["per_run"], axis=0)[0] for r in runs])) if runs else None
 
 
@@ -89,6 +89,10 @@ def headline(results: Path) -> dict | None:
     if not runs or oracle["backward"] is None:
         return None
     h = fractions(runs, oracle)
+    alt = oracle_return(results / "archive", "oracle_forward_scale10_4M")
+    if alt is not None and oracle["forward"]:  # the forward oracle run at the final policy settings
+        h["direction_average_alt_forward_oracle"] = {
+            "oracle_forward": alt, **fractions(runs, {**oracle, "forward": alt})["direction_average"]}
     order = np.argsort(h["backward"]["fraction_1step_per_seed"])
     h["median_seed"] = h["seeds"][int(order[(len(order) - 1) // 2])]  # the lower median for an even count
     h.update({"env_steps_per_seed": [r["metrics"][-1]["progress/total_env_steps"] for r in runs],
@@ -366,7 +370,8 @@ def tex_headline(summary, gendir: Path, results: Path):
     h = summary.get("headline")
     macros = {n: "n/a" for n in ("hSeeds", "hNumSeeds", "hEnvSteps", "hWall", "hFracBack", "hFracBackCI",
                                  "hFracBackMin", "hFracAvg", "hFracAvgCI", "hFracAvgMin", "hOracleBack",
-                                 "hOracleFwd", "hOneBackMean", "hOneFwdMean", "hMedianSeed")}
+                                 "hOracleFwd", "hOneBackMean", "hOneFwdMean", "hMedianSeed", "hOracleFwdAlt",
+                                 "hFracAvgAlt")}
     rows = []
     if h:
         fb, fa = h["backward"], h["direction_average"]
@@ -386,6 +391,9 @@ def tex_headline(summary, gendir: Path, results: Path):
                        "hOneFwdMean": f"{np.mean(h['return_1step_per_seed']['forward']):.1f}"})
         if h["oracle_return"]["forward"]:
             macros["hOracleFwd"] = f"{h['oracle_return']['forward']:.1f}"
+        alt = h.get("direction_average_alt_forward_oracle")
+        if alt:
+            macros.update({"hOracleFwdAlt": f"{alt['oracle_forward']:.1f}", "hFracAvgAlt": f"{alt['fraction_1step']:.2f}"})
         if fa:
             macros.update({"hFracAvg": f"{fa['fraction_1step']:.2f}",
                            "hFracAvgCI": "[{:.2f}, {:.2f}]".format(*fa["fraction_1step_ci95"]),
