@@ -83,28 +83,46 @@ def fractions(runs, oracle: dict) -> dict:
     return out
 
 
+def forward_oracles(results: Path) -> dict:
+    """{source: mean return} of the forward oracles we ran: the protocol of the backward oracle
+    (results/oracle_forward) and one at the final policy settings (results/archive/...)."""
+    found = {"oracle_forward": oracle_return(results, "oracle_forward"),
+             "archive/oracle_forward_scale10_4M": oracle_return(results / "archive", "oracle_forward_scale10_4M")}
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def oracles(results: Path) -> dict:
+    """The reference return per direction. Forward: the *stronger* of the forward oracles, since a weaker
+    reference would flatter the fraction."""
+    fwd = forward_oracles(results)
+    source = max(fwd, key=fwd.get) if fwd else None
+    return {"backward": oracle_return(results, "oracle"), "forward": fwd.get(source), "forward_source": source}
+
+
 def headline(results: Path) -> dict | None:
     runs = load_runs(results, "maml")
-    oracle = {"backward": oracle_return(results, "oracle"), "forward": oracle_return(results, "oracle_forward")}
+    oracle = oracles(results)
     if not runs or oracle["backward"] is None:
         return None
     h = fractions(runs, oracle)
-    alt = oracle_return(results / "archive", "oracle_forward_scale10_4M")
-    if alt is not None and oracle["forward"]:  # the forward oracle run at the final policy settings
-        h["direction_average_alt_forward_oracle"] = {
-            "oracle_forward": alt, **fractions(runs, {**oracle, "forward": alt})["direction_average"]}
+    others = {k: v for k, v in forward_oracles(results).items() if k != oracle["forward_source"]}
+    if others:  # the same average against the other forward oracle
+        src, ret = next(iter(others.items()))
+        h["direction_average_other_forward_oracle"] = {
+            "source": src, "oracle_forward": ret, **fractions(runs, {**oracle, "forward": ret})["direction_average"]}
     order = np.argsort(h["backward"]["fraction_1step_per_seed"])
     h["median_seed"] = h["seeds"][int(order[(len(order) - 1) // 2])]  # the lower median for an even count
     h.update({"env_steps_per_seed": [r["metrics"][-1]["progress/total_env_steps"] for r in runs],
               "wall_minutes_per_seed": [round(r["metrics"][-1]["time/wall"] / 60, 2) for r in runs],
               "oracle_return": oracle, "interval": "95% Student-t interval across seeds (seeds are the units)",
-              "fraction": "seed's mean return after 1 step / mean over oracle seeds of the oracle's return"})
+              "fraction": "seed's mean return after 1 step / mean over oracle seeds of the oracle's return "
+                          "(forward: the stronger of the forward oracles)"})
     return h
 
 
 def ablations(results: Path) -> list:
     """Screening runs (results/screen/<variant>/seed*) and earlier full runs (results/maml_v1)."""
-    oracle = {"backward": oracle_return(results, "oracle"), "forward": oracle_return(results, "oracle_forward")}
+    oracle = oracles(results)
     rows = []
     if oracle["backward"] is None:
         return rows
@@ -391,7 +409,7 @@ def tex_headline(summary, gendir: Path, results: Path):
                        "hOneFwdMean": f"{np.mean(h['return_1step_per_seed']['forward']):.1f}"})
         if h["oracle_return"]["forward"]:
             macros["hOracleFwd"] = f"{h['oracle_return']['forward']:.1f}"
-        alt = h.get("direction_average_alt_forward_oracle")
+        alt = h.get("direction_average_other_forward_oracle")
         if alt:
             macros.update({"hOracleFwdAlt": f"{alt['oracle_forward']:.1f}", "hFracAvgAlt": f"{alt['fraction_1step']:.2f}"})
         if fa:
@@ -435,7 +453,9 @@ HPARAMS = [("horizon", "horizon $H$"), ("meta_batch_size", "tasks per meta-batch
            ("ls_steps", "line-search steps"), ("ls_ratio", "line-search ratio"), ("hidden_sizes", "hidden sizes"),
            ("activation", "activation"), ("init_log_std", "initial $\\log\\sigma$"), ("action_scale", "action scale $s$"),
            ("ctrl_cost_weight", "control-cost weight"), ("baseline_reg", "baseline ridge"),
-           ("meta_iterations", "meta-iterations"), ("num_threads", "threads")]
+           ("meta_iterations", "meta-iterations"), ("num_threads", "threads"),
+           ("inner_objective", "inner objective"), ("outer", "outer step"), ("curvature", "curvature"),
+           ("curvature_stride", "curvature state stride")]
 
 
 def tex_hparams(results: Path, gendir: Path):
