@@ -273,8 +273,9 @@ def fig_adaptation(summary, figdir: Path):
         ax.set_title("HalfCheetahBackward" if direction == "backward" else "forward task")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("mean return (± s.e.m.)")
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()  # below the plots: it never covers a line
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     fig.savefig(figdir / "adaptation.pdf")
     fig.savefig(figdir / "adaptation.png", dpi=110)
     plt.close(fig)
