@@ -57,6 +57,8 @@ MUTATIONS = [
     ("damping dropped", "return flat(out[k] for k in p) + damping * v", "return flat(out[k] for k in p)"),
     ("sampler: stores clipped actions", "act_buf[t] = a.reshape(B, act_dim).numpy()", "act_buf[t] = a.reshape(B, act_dim).clamp(-action_scale, action_scale).numpy()"),
     ("sampler: env gets unscaled actions", "np.clip(act_buf[t], -action_scale, action_scale) / action_scale", "np.clip(act_buf[t], -1, 1)"),
+    ("balanced tasks: slots not shuffled", "return rng.permutation(np.concatenate([np.repeat(family, reps), rng.permutation(family)[:rest]]))", "return np.concatenate([np.repeat(family, reps), rng.permutation(family)[:rest]])"),
+    ("balanced tasks: remainder always forward", "rng.permutation(family)[:rest]]", "family[:rest]]"),
     ("env: control cost rewarded", "reward = self.directions * x_velocity - ctrl_cost", "reward = self.directions * x_velocity + ctrl_cost"),
     ("env: velocity over physics step", "x_velocity = (self._qpos[:, 0] - x_before) / self.dt", "x_velocity = (self._qpos[:, 0] - x_before) / self.model.opt.timestep"),
     ("checkpoint: written in place", 'tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")', "tmp = path"),

@@ -14,16 +14,21 @@ cd "$(dirname "$0")/.."
 export MUJOCO_GL="${MUJOCO_GL:-egl}"
 PY=.venv/bin/python
 VARIANTS=(
-  "vpg|40|--set inner_objective=vpg --set action_scale=1 --set meta_batch_size=20 --set hvp_tasks=20"
-  "lvc|40|--set inner_objective=lvc --set action_scale=1 --set meta_batch_size=20 --set hvp_tasks=20"
-  "first-order|40|--set inner_objective=vpg --set first_order=true --set action_scale=1 --set meta_batch_size=20 --set hvp_tasks=20"
-  "lvc-scale10|40|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=20 --set hvp_tasks=20"
-  "lvc-lr0.3|40|--set inner_objective=lvc --set action_scale=1 --set inner_lr=0.3 --set eval_inner_lrs=[0.3,0.15,0.15] --set meta_batch_size=20 --set hvp_tasks=20"
+  "vpg|40|--set inner_objective=vpg --set action_scale=1 --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false"
+  "lvc|40|--set inner_objective=lvc --set action_scale=1 --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false"
+  "first-order|40|--set inner_objective=vpg --set first_order=true --set action_scale=1 --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false"
+  "lvc-scale10|40|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false"
+  "lvc-lr0.3|40|--set inner_objective=lvc --set action_scale=1 --set inner_lr=0.3 --set eval_inner_lrs=[0.3,0.15,0.15] --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false"
   # second batch, after action scale 10 stood out in the first
-  "vpg-scale10|40|--set inner_objective=vpg --set action_scale=10 --set meta_batch_size=20 --set hvp_tasks=20"
-  "lvc-scale10-k10|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10"
+  "vpg-scale10|40|--set inner_objective=vpg --set action_scale=10 --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false"
+  "lvc-scale10-k10|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set balanced_tasks=false"
   # ProMP's outer step (with its LVC inner objective) at action scale 10
-  "promp-scale10|40|--set inner_objective=lvc --set action_scale=10 --set outer=promp --set meta_batch_size=20 --set hvp_tasks=20"
+  "promp-scale10|40|--set inner_objective=lvc --set action_scale=10 --set outer=promp --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false"
+  # session 3: more meta-updates per environment step (fewer tasks per batch, or a wider trust region),
+  # and meta-batches stratified over the two directions
+  "lvc-scale10-k10b|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true"
+  "lvc-scale10-k4b|200|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=4 --set hvp_tasks=4 --set max_kl=0.05 --set balanced_tasks=true"
+  "lvc-scale10-k10b-kl0.1|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.1 --set balanced_tasks=true"
 )
 mkdir -p results/screen
 for seed in ${SEEDS:-0 1}; do

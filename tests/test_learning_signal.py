@@ -251,3 +251,22 @@ def test_meta_iteration_replayed_step_by_step(nb):
     assert m["returns/pre_forward"] == pytest.approx(float(pre.returns[torch.as_tensor(~back)].mean()), rel=1e-4)
     assert m["progress/env_steps"] == 2 * K * N * T
     env.close()
+
+
+@pytest.mark.parametrize("K", [4, 7, 10])
+def test_balanced_tasks_stratify_without_bias(nb, K):
+    """balanced_tasks: every meta-batch holds floor(K/2) or ceil(K/2) of each direction, and each slot
+    is still forward or backward with probability 1/2 (counted over 4000 batches: a fixed order or a
+    skewed remainder would show); i.i.d. draws instead give one-direction batches at their rate 2^(1-K)."""
+    rng = np.random.default_rng(0)
+    bal = nb.make_config("smoke", balanced_tasks=True)
+    draws = np.stack([nb.sample_directions(bal, rng, K) for _ in range(4000)])
+    counts = (draws == 1.0).sum(axis=1)
+    assert set(np.unique(draws)) == {1.0, -1.0}
+    assert counts.min() >= K // 2 and counts.max() <= (K + 1) // 2
+    np.testing.assert_allclose((draws == 1.0).mean(axis=0), 0.5, atol=0.035)
+    iid = np.stack([nb.sample_directions(nb.make_config("smoke"), rng, 4) for _ in range(4000)])
+    one_sided = np.mean(np.abs(iid.sum(axis=1)) == 4)
+    assert one_sided == pytest.approx(1 / 8, abs=0.02)
+    single = nb.make_config("smoke", task_family="backward", balanced_tasks=True)
+    np.testing.assert_array_equal(nb.sample_directions(single, rng, K), -np.ones(K))

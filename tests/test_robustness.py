@@ -17,7 +17,7 @@ BAD_VALUES = [
     ("gae_lambda", 1.01), ("max_kl", 0.0), ("max_kl", -1.0), ("ls_ratio", 1.0), ("ls_ratio", 0.0),
     ("hidden_sizes", ()), ("hidden_sizes", (64, 0)), ("hidden_sizes", (-3,)), ("inner_steps", -1),
     ("task_family", "sideways"), ("activation", "gelu"), ("num_threads", 0), ("inner_lr", "0.1"),
-    ("horizon", "200"), ("first_order", "no"), ("eval_inner_lrs", ()), ("eval_inner_lrs", (0.1, -1.0)),
+    ("horizon", "200"), ("first_order", "no"), ("balanced_tasks", 1), ("eval_inner_lrs", ()), ("eval_inner_lrs", (0.1, -1.0)),
     ("checkpoint_every", 0), ("keep_every", -1), ("hvp_tasks", 0), ("seed", -1), ("horizon", True), ("action_scale", 0.0),
     ("inner_objective", "dice"), ("curvature", "approx"), ("curvature_stride", 0), ("curvature_stride", 1.5),
 ]
