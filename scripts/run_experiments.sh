@@ -2,10 +2,14 @@
 # Every run behind the report, in order of importance; finished runs are skipped (training resumes
 # from its checkpoint, an evaluation is redone only if its eval.json is missing).
 # Logs go to results/logs/.   Usage: bash scripts/run_experiments.sh [seeds...]   (default 0 1 2 3 4)
+#   ONLY="oracle_scale10 pretrained" bash scripts/run_experiments.sh   trains only the runs named there
 #   MAML            size `full` (20 M environment steps), every seed
 #   oracle          TRPO on HalfCheetahBackward alone (inner_steps=0), 20 tasks x 20 trajectories, action
 #                   scale 1, 100 iterations = 8 M steps, seeds 0-2 (the stronger oracle: see the report)
 #   oracle_forward  the same on the forward task, seeds 0-2 (for the average over both directions)
+#   oracle_scale10, oracle_forward_scale10   the two oracles again at MAML's policy settings (action scale
+#                   10, 10 x 20 trajectories per iteration, KL 0.05), 200 iterations = 8 M steps, seeds 0-2;
+#                   the report divides by the stronger oracle of each direction
 #   pretrained      TRPO on the mixture of both directions, no adaptation, MAML's policy settings and
 #                   budget: 500 iterations of 10 x 20 trajectories = 20 M steps, seeds 0-2
 #   random          the freshly initialised policy of each seed (evaluation only)
@@ -19,6 +23,7 @@ mkdir -p results/logs
 train() {  # name seed [--set ...]
   local name=$1 seed=$2; shift 2
   local out="results/$name/seed$seed"
+  if [ -n "${ONLY:-}" ] && [[ ! " $ONLY " == *" $name "* ]]; then return 0; fi
   if [ ! -f "$out/eval.json" ]; then
     echo "$(date -u +%FT%TZ) train $name seed $seed ($(git rev-parse --short HEAD))" >> results/logs/progress.txt
     $PY scripts/meta_train.py --out "$out" --seed "$seed" "$@" > "results/logs/$name-seed$seed.log" 2>&1
@@ -30,9 +35,16 @@ ORACLE=(--set meta_iterations=100 --set meta_batch_size=20 --set hvp_tasks=20 --
 for s in "${SEEDS[@]}"; do train maml "$s"; done
 for s in 0 1 2; do train oracle "$s" --set task_family=backward "${ORACLE[@]}"; done
 for s in 0 1 2; do train oracle_forward "$s" --set task_family=forward "${ORACLE[@]}"; done
+ORACLE10=(--set meta_iterations=200 --set meta_batch_size=10 --set hvp_tasks=10 --set action_scale=10
+          --set max_kl=0.05 --set curvature=fisher --set curvature_stride=10 "${BASE[@]}")
+for s in 0 1 2; do train oracle_scale10 "$s" --set task_family=backward "${ORACLE10[@]}"; done
+for s in 0 1 2; do train oracle_forward_scale10 "$s" --set task_family=forward "${ORACLE10[@]}"; done
 for s in "${SEEDS[@]}"; do
+  [ -n "${ONLY:-}" ] && [[ ! " $ONLY " == *" random "* ]] && continue
   [ -f "results/random/seed$s/eval.json" ] || $PY scripts/evaluate.py --random-init --seed "$s" \
     --out "results/random/seed$s/eval.json" > "results/logs/random-seed$s.log" 2>&1
 done
-for s in 0 1 2; do train pretrained "$s" --set meta_iterations=500 "${BASE[@]}"; done
+PRETRAINED=(--set meta_iterations=500 --set meta_batch_size=10 --set hvp_tasks=10 --set action_scale=10
+            --set max_kl=0.05 --set curvature=fisher --set curvature_stride=10 "${BASE[@]}")
+for s in 0 1 2; do train pretrained "$s" "${PRETRAINED[@]}"; done
 echo "$(date -u +%FT%TZ) all done" >> results/logs/progress.txt
