@@ -19,7 +19,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 METHODS = {"maml": "MAML", "pretrained": "pretrained", "pretrained_v1": "pretrained (v1: 8 M steps, action scale 1)",
-           "random": "random init", "oracle": "oracle", "oracle_forward": "forward oracle"}
+           "random": "random init", "oracle": "oracle (action scale 1)", "oracle_scale10": "oracle (action scale 10)",
+           "oracle_forward": "forward oracle (action scale 1)", "oracle_forward_scale10": "forward oracle (action scale 10)"}
+# the oracle runs of each direction (paths under results/); the reference is the stronger one
+ORACLE_RUNS = {"backward": ["oracle", "oracle_scale10"],
+               "forward": ["oracle_forward", "oracle_forward_scale10", "archive/oracle_forward_scale10_4M"]}
 # Finn et al. 2017, Figure 5 (half-cheetah direction), from shared/reference/anchors.md
 PAPER = {"maml": [-50.7, 293.2, 313.5, 315.7], "maml_sem": [2.9, 8.7, 8.0, 7.1],
          "pretrained": [-43.0, -24.8, -12.9, 19.6], "random": [-35.7, 21.8, 62.3, 86.2], "oracle": 442.7}
@@ -59,10 +63,9 @@ def t_interval(values) -> list:
     return [float(v.mean() - half), float(v.mean() + half)]
 
 
-def oracle_return(results: Path, family: str):
-    """Mean over seeds of the oracle's own return (0 adaptation steps) on its training direction."""
-    runs = load_runs(results, family)
-    direction = "forward" if family.startswith("oracle_forward") else "backward"
+def oracle_return(results: Path, source: str, direction: str):
+    """Mean over seeds of an oracle's own return (0 adaptation steps) on its training direction."""
+    runs = load_runs(results, source)
     return float(np.mean([np.mean(r["eval"][direction]["per_run"], axis=0)[0] for r in runs])) if runs else None
 
 
@@ -83,20 +86,20 @@ def fractions(runs, oracle: dict) -> dict:
     return out
 
 
-def forward_oracles(results: Path) -> dict:
-    """{source: mean return} of the forward oracles we ran: the protocol of the backward oracle
-    (results/oracle_forward) and one at the final policy settings (results/archive/...)."""
-    found = {"oracle_forward": oracle_return(results, "oracle_forward"),
-             "archive/oracle_forward_scale10_4M": oracle_return(results / "archive", "oracle_forward_scale10_4M")}
-    return {k: v for k, v in found.items() if v is not None}
+def oracle_candidates(results: Path) -> dict:
+    """{direction: {source: mean return}} of the oracle runs present in results/."""
+    found = {d: {src: oracle_return(results, src, d) for src in srcs} for d, srcs in ORACLE_RUNS.items()}
+    return {d: {k: v for k, v in c.items() if v is not None} for d, c in found.items()}
 
 
-def oracles(results: Path) -> dict:
-    """The reference return per direction. Forward: the *stronger* of the forward oracles, since a weaker
-    reference would flatter the fraction."""
-    fwd = forward_oracles(results)
-    source = max(fwd, key=fwd.get) if fwd else None
-    return {"backward": oracle_return(results, "oracle"), "forward": fwd.get(source), "forward_source": source}
+def oracles(results: Path, pick=max) -> dict:
+    """The reference return per direction: the *stronger* oracle run (pick=max), since a weaker reference
+    would flatter the fraction; pick=min gives the weaker one, for comparison."""
+    out = {}
+    for d, c in oracle_candidates(results).items():
+        src = pick(c, key=c.get) if c else None
+        out[d], out[f"{d}_source"] = (c[src], src) if src else (None, None)
+    return out
 
 
 def headline(results: Path) -> dict | None:
@@ -105,18 +108,19 @@ def headline(results: Path) -> dict | None:
     if not runs or oracle["backward"] is None:
         return None
     h = fractions(runs, oracle)
-    others = {k: v for k, v in forward_oracles(results).items() if k != oracle["forward_source"]}
-    if others:  # the same average against the other forward oracle
-        src, ret = next(iter(others.items()))
-        h["direction_average_other_forward_oracle"] = {
-            "source": src, "oracle_forward": ret, **fractions(runs, {**oracle, "forward": ret})["direction_average"]}
+    weaker = oracles(results, pick=min)
+    if weaker != oracle and weaker["backward"] and weaker["forward"]:  # the same fractions against the weaker oracles
+        f = fractions(runs, weaker)
+        h["against_weaker_oracles"] = {"oracle_return": weaker, "backward": f["backward"],
+                                       "direction_average": f["direction_average"]}
     order = np.argsort(h["backward"]["fraction_1step_per_seed"])
     h["median_seed"] = h["seeds"][int(order[(len(order) - 1) // 2])]  # the lower median for an even count
     h.update({"env_steps_per_seed": [r["metrics"][-1]["progress/total_env_steps"] for r in runs],
               "wall_minutes_per_seed": [round(r["metrics"][-1]["time/wall"] / 60, 2) for r in runs],
-              "oracle_return": oracle, "interval": "95% Student-t interval across seeds (seeds are the units)",
+              "oracle_return": oracle, "oracle_candidates": oracle_candidates(results),
+              "interval": "95% Student-t interval across seeds (seeds are the units)",
               "fraction": "seed's mean return after 1 step / mean over oracle seeds of the oracle's return "
-                          "(forward: the stronger of the forward oracles)"})
+                          "(each direction: the stronger of its oracle runs)"})
     return h
 
 
@@ -160,8 +164,8 @@ def summarize(results: Path):
                               "env_steps": [r["metrics"][-1]["progress/total_env_steps"] for r in runs],
                               "wall_time_s": [round(r["metrics"][-1]["time/wall"], 1) for r in runs]}
         out["methods"][m] = entry
-    if "oracle" in out["methods"]:
-        oracle = out["methods"]["oracle"]["backward"]["mean"][0]
+    oracle = oracles(results)["backward"]
+    if oracle:
         out["oracle_return_backward"] = oracle
         out["fraction_of_oracle_backward"] = {
             m: {f"{k}_steps": e["backward"]["mean"][k] / oracle for k in range(len(e["backward"]["mean"]))}
@@ -216,58 +220,18 @@ def fig_learning_curves(results: Path, figdir: Path):
     plt.close(fig)
 
 
-def snapshots(results: Path):
-    """{seed: [(iteration, wall_min, backward mean after 0 steps, after 1 step, sem1), ...]} from eval_iter*.json."""
-    out = {}
-    for d in sorted(results.glob("maml/seed*")):
-        metrics = [json.loads(l) for l in (d / "metrics.jsonl").read_text().splitlines() if l.strip()] \
-            if (d / "metrics.jsonl").exists() else []
-        rows = []
-        for f in d.glob("eval_iter*.json"):
-            it = int(f.stem[len("eval_iter"):])
-            e = json.loads(f.read_text())["backward"]
-            wall = metrics[it - 1]["time/wall"] / 60 if len(metrics) >= it else float("nan")
-            rows.append((it, wall, e["mean"][0], e["mean"][1], e["sem"][1]))
-        if rows:
-            out[int(d.name[4:])] = sorted(rows)
-    return out
-
-
-def fig_snapshots(snaps, figdir: Path, oracle: float | None):
-    if not snaps:
-        return
-    fig, ax = plt.subplots(figsize=(6, 3.4))
-    for i, (seed, rows) in enumerate(snaps.items()):
-        r = np.array(rows)
-        ax.errorbar(r[:, 1], r[:, 3], yerr=r[:, 4], marker="o", color=f"C{i}", capsize=3, label=f"seed {seed}, 1 step")
-        ax.plot(r[:, 1], r[:, 2], marker="x", ls="--", color=f"C{i}", label=f"seed {seed}, 0 steps")
-        for it, w, _, y1, _ in rows:
-            ax.annotate(str(it), (w, y1), textcoords="offset points", xytext=(3, 4), fontsize=7)
-    if oracle is not None:
-        ax.axhline(oracle, color="k", ls=":", label="oracle")
-        ax.axhline(0.8 * oracle, color="gray", ls=":", lw=0.8, label="0.8 of oracle")
-    ax.axvline(20, color="r", lw=0.8, alpha=0.5)
-    ax.set_xlabel("meta-training wall time (min); labels: meta-iteration")
-    ax.set_ylabel("HalfCheetahBackward return")
-    ax.legend(fontsize=7, ncol=2)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(figdir / "snapshots.pdf")
-    fig.savefig(figdir / "snapshots.png", dpi=110)
-    plt.close(fig)
-
-
 def fig_adaptation(summary, figdir: Path):
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     for ax, direction in zip(axes, ("backward", "forward")):
         for m, label in METHODS.items():
-            if m not in summary["methods"] or m == "oracle":
+            if m not in summary["methods"] or m.startswith("oracle"):
                 continue
             e = summary["methods"][m][direction]
             x = np.arange(len(e["mean"]))
             ax.errorbar(x, e["mean"], yerr=e["sem"], marker="o", capsize=3, label=label)
-        if "oracle" in summary["methods"] and direction == "backward":
-            ax.axhline(summary["methods"]["oracle"][direction]["mean"][0], color="k", ls=":", label="oracle (backward-trained)")
+        ref = summary.get("headline", {}) and summary["headline"]["oracle_return"].get(direction)
+        if ref:
+            ax.axhline(ref, color="k", ls=":", label="oracle of the direction (the stronger run)")
         ax.set_xticks(range(4))
         ax.set_xlabel("policy-gradient steps at test time")
         ax.set_title("HalfCheetahBackward" if direction == "backward" else "forward task")
@@ -299,7 +263,7 @@ def tex_tables(summary, gendir: Path, results: Path):
     frac = summary.get("fraction_of_oracle_backward", {})
     rows = []
     for m, label in METHODS.items():
-        if m in frac and m != "oracle":
+        if m in frac and not m.startswith("oracle"):
             f = frac[m]
             rows.append(f"{label} & " + " & ".join(f"{f[f'{k}_steps']:.2f}" for k in range(4)) + r" \\")
     pf = summary.get("paper_fraction_of_oracle")
@@ -309,65 +273,19 @@ def tex_tables(summary, gendir: Path, results: Path):
         rows = [r"\multicolumn{5}{c}{(no oracle run in results/ yet)} \\"] + rows
     (gendir / "fraction_of_oracle.tex").write_text("\n".join(rows) + "\n\\bottomrule\n")
     # numbers used in the text
-    names = ["mamlZero", "mamlOne", "mamlThree", "mamlSeeds", "mamlRuns", "mamlWallMin", "mamlWallList",
-             "mamlIters", "mamlEnvSteps", "oracleReturn", "oracleEnvSteps", "oracleIters", "fracOne", "fracThree",
-             "benchPhysics", "benchSampler", "benchSync", "benchAsync", "benchRatioPhysics", "benchRatioGym",
-             "mamlOnePerSeed", "mamlZeroPerSeed", "mamlFwdZero", "mamlFwdOne", "pretrainedZero", "pretrainedOne",
-             "randomZero", "randomOne", "oracleOne", "fracOneBest", "snapTwenty"]
+    names = ["benchPhysics", "benchSampler", "benchSync", "benchAsync", "benchRatioPhysics"]
     values = {n: "n/a" for n in names}  # every macro defined, so the report builds with partial results
 
     def mac(name, value):
         assert name in values, name
         values[name] = value
-    ms = summary["methods"]
-    if "maml" in ms:
-        b = ms["maml"]["backward"]
-        mac("mamlZero", fmt(b["mean"][0], b["sem"][0])); mac("mamlOne", fmt(b["mean"][1], b["sem"][1]))
-        mac("mamlThree", fmt(b["mean"][3], b["sem"][3])); mac("mamlSeeds", ", ".join(map(str, ms["maml"]["seeds"])))
-        mac("mamlRuns", b["n_runs"])
-        t = ms["maml"].get("train", {})
-        if t:
-            mac("mamlWallMin", f"{np.mean(t['wall_time_s']) / 60:.1f}")
-            mac("mamlWallList", ", ".join(f"{w / 60:.1f}" for w in t["wall_time_s"]))
-            mac("mamlIters", t["iterations"][0]); mac("mamlEnvSteps", f"{t['env_steps'][0] / 1e6:.1f}")
-    if "maml" in ms:
-        b, f = ms["maml"]["backward"], ms["maml"]["forward"]
-        mac("mamlOnePerSeed", ", ".join(f"{r[1]:.0f}" for r in b["seed_means"]))
-        mac("mamlZeroPerSeed", ", ".join(f"{r[0]:.0f}" for r in b["seed_means"]))
-        mac("mamlFwdZero", fmt(f["mean"][0], f["sem"][0])); mac("mamlFwdOne", fmt(f["mean"][1], f["sem"][1]))
-    for m in ("pretrained", "random"):
-        if m in ms:
-            b = ms[m]["backward"]
-            mac(f"{m}Zero", fmt(b["mean"][0], b["sem"][0])); mac(f"{m}One", fmt(b["mean"][1], b["sem"][1]))
-    snaps = summary.get("maml_snapshots_backward", {})
-    if snaps and "oracle" in ms:
-        parts = []
-        for seed, rows in sorted(snaps.items()):
-            within = [r for r in rows if r["wall_min"] <= 20.0]
-            if within:
-                r = within[-1]
-                parts.append(f"seed {seed}: {r['return_1_step']:.0f}, i.e.\\ "
-                             f"{r['return_1_step'] / ms['oracle']['backward']['mean'][0]:.2f} of the oracle "
-                             f"(iteration {r['iteration']}, {r['wall_min']:.1f} min)")
-        mac("snapTwenty", "; ".join(parts) if parts else "n/a")
-    if "oracle" in ms:
-        b = ms["oracle"]["backward"]
-        mac("oracleReturn", fmt(b["mean"][0], b["sem"][0]))
-        mac("oracleOne", fmt(b["mean"][1], b["sem"][1]))
-        if "maml" in ms:
-            mac("fracOneBest", f"{max(r[1] for r in ms['maml']['backward']['seed_means']) / b['mean'][0]:.2f}")
-        t = ms["oracle"].get("train", {})
-        if t:
-            mac("oracleEnvSteps", f"{t['env_steps'][0] / 1e6:.1f}"); mac("oracleIters", t["iterations"][0])
-    if frac.get("maml"):
-        mac("fracOne", f"{frac['maml']['1_steps']:.2f}"); mac("fracThree", f"{frac['maml']['3_steps']:.2f}")
     bench = results / "benchmark_sampler.json"
     if bench.exists():
         b = json.loads(bench.read_text())
         for key, name in (("physics_sps", "benchPhysics"), ("sampler_sps", "benchSampler"),
                           ("gym_sync_sps", "benchSync"), ("gym_async_sps", "benchAsync")):
             mac(name, f"{b[key]:,}".replace(",", "{,}"))
-        mac("benchRatioPhysics", f"{b['ratio_vs_physics']:.2f}"); mac("benchRatioGym", f"{b['ratio_vs_gym_best']:.1f}")
+        mac("benchRatioPhysics", f"{b['ratio_vs_physics']:.2f}")
     p = PAPER
     (gendir / "paper_table.tex").write_text(
         "MAML & " + " & ".join(fmt(a, b) for a, b in zip(p["maml"], p["maml_sem"])) + r" \\" + "\n"
@@ -389,8 +307,8 @@ def tex_headline(summary, gendir: Path, results: Path):
     h = summary.get("headline")
     macros = {n: "n/a" for n in ("hSeeds", "hNumSeeds", "hEnvSteps", "hWall", "hFracBack", "hFracBackCI",
                                  "hFracBackMin", "hFracAvg", "hFracAvgCI", "hFracAvgMin", "hOracleBack",
-                                 "hOracleFwd", "hOneBackMean", "hOneFwdMean", "hMedianSeed", "hOracleFwdAlt",
-                                 "hFracAvgAlt")}
+                                 "hOracleFwd", "hOneBackMean", "hOneFwdMean", "hMedianSeed", "hOracleBackAlt",
+                                 "hOracleFwdAlt", "hFracBackAlt", "hFracAvgAlt", "hOracleBackSrc", "hOracleFwdSrc")}
     rows = []
     if h:
         fb, fa = h["backward"], h["direction_average"]
@@ -410,9 +328,16 @@ def tex_headline(summary, gendir: Path, results: Path):
                        "hOneFwdMean": f"{np.mean(h['return_1step_per_seed']['forward']):.1f}"})
         if h["oracle_return"]["forward"]:
             macros["hOracleFwd"] = f"{h['oracle_return']['forward']:.1f}"
-        alt = h.get("direction_average_other_forward_oracle")
+        src = {"oracle": "action scale 1", "oracle_scale10": "action scale 10", "oracle_forward": "action scale 1",
+               "oracle_forward_scale10": "action scale 10", "archive/oracle_forward_scale10_4M": "action scale 10, 4\\,M steps"}
+        macros.update({"hOracleBackSrc": src.get(h["oracle_return"]["backward_source"], "?"),
+                       "hOracleFwdSrc": src.get(h["oracle_return"]["forward_source"], "?")})
+        alt = h.get("against_weaker_oracles")
         if alt:
-            macros.update({"hOracleFwdAlt": f"{alt['oracle_forward']:.1f}", "hFracAvgAlt": f"{alt['fraction_1step']:.2f}"})
+            macros.update({"hOracleBackAlt": f"{alt['oracle_return']['backward']:.1f}",
+                           "hOracleFwdAlt": f"{alt['oracle_return']['forward']:.1f}",
+                           "hFracBackAlt": f"{alt['backward']['fraction_1step']:.2f}",
+                           "hFracAvgAlt": f"{alt['direction_average']['fraction_1step']:.2f}"})
         if fa:
             macros.update({"hFracAvg": f"{fa['fraction_1step']:.2f}",
                            "hFracAvgCI": "[{:.2f}, {:.2f}]".format(*fa["fraction_1step_ci95"]),
@@ -503,7 +428,7 @@ def readme_table(summary) -> str:
             e = ms[m][d]
             cells = " | ".join(f"{a:.1f} ± {b:.1f}" for a, b in zip(e["mean"], e["sem"]))
             lines.append(f"| {label} ({', '.join(map(str, ms[m]['seeds']))}) | {d} | {cells} |")
-    for m in ("maml", "oracle", "oracle_forward", "pretrained"):
+    for m in ("maml", "oracle", "oracle_scale10", "oracle_forward", "oracle_forward_scale10", "pretrained"):
         t = ms.get(m, {}).get("train")
         if t:
             lines.append(f"\n{METHODS[m]}: {t['iterations'][0]} iterations, {t['env_steps'][0] / 1e6:.1f} M environment steps, "
@@ -531,13 +456,9 @@ def main():
     figdir.mkdir(parents=True, exist_ok=True)
     gendir.mkdir(parents=True, exist_ok=True)
     summary = summarize(results)
-    snaps = snapshots(results)
-    summary["maml_snapshots_backward"] = {str(k): [dict(zip(("iteration", "wall_min", "return_0_steps", "return_1_step",
-                                                              "sem_1_step"), r)) for r in v] for k, v in snaps.items()}
     (results / "summary.json").write_text(json.dumps(summary, indent=1))
     fig_learning_curves(results, figdir)
     fig_adaptation(summary, figdir)
-    fig_snapshots(snaps, figdir, summary.get("oracle_return_backward"))
     tex_tables(summary, gendir, results)
     tex_hparams(results, gendir)
     tex_headline(summary, gendir, results)

@@ -1,0 +1,59 @@
+"""scripts/summarize_results.py: the headline statistics on a made-up results/ tree with known answers."""
+import importlib.util
+import json
+import math
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def summ(root):
+    spec = importlib.util.spec_from_file_location("summarize_results", root / "scripts" / "summarize_results.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _run(results, source, seed, backward, forward):
+    """An eval.json whose 'per_run' rows are (return after 0, 1, 2, 3 steps) per adaptation run."""
+    d = results / source / f"seed{seed}"
+    d.mkdir(parents=True)
+    ev = {"eval_seed": 1000 + seed, "lrs": [0.1, 0.05, 0.05],
+          "backward": {"per_run": backward}, "forward": {"per_run": forward}}
+    (d / "eval.json").write_text(json.dumps(ev))
+    (d / "metrics.jsonl").write_text(json.dumps({"progress/total_env_steps": 100, "time/wall": 60.0,
+                                                 "progress/iteration": 1}) + "\n")
+
+
+def test_t_interval_closed_form(summ):
+    """mean +- t_{0.975, n-1} s / sqrt(n): for (1, 2, 3), s = 1 and t_{0.975, 2} = 4.303."""
+    lo, hi = summ.t_interval([1.0, 2.0, 3.0])
+    assert (lo, hi) == pytest.approx((2 - 4.303 / math.sqrt(3), 2 + 4.303 / math.sqrt(3)), abs=1e-9)
+    lo, hi = summ.t_interval([0.2, 0.4, 0.3, 0.5, 0.6])  # n = 5: t_{0.975, 4} = 2.776
+    s = math.sqrt(sum((x - 0.4) ** 2 for x in (0.2, 0.4, 0.3, 0.5, 0.6)) / 4)
+    assert hi - 0.4 == pytest.approx(2.776 * s / math.sqrt(5), abs=1e-9)
+    assert all(math.isnan(x) for x in summ.t_interval([0.5]))
+
+
+def test_headline_divides_by_the_stronger_oracle_per_seed(summ, tmp_path):
+    """Fractions are per seed (the seed's mean over its runs after 1 step / the stronger oracle's mean
+    return over its seeds, per direction); the weaker oracles give the comparison figures."""
+    r = tmp_path
+    _run(r, "oracle", 0, [[100, 0, 0, 0]], [[0, 0, 0, 0]])
+    _run(r, "oracle", 1, [[300, 0, 0, 0]], [[0, 0, 0, 0]])          # mean 200
+    _run(r, "oracle_scale10", 0, [[400, 0, 0, 0]], [[0, 0, 0, 0]])  # 400: the stronger backward oracle
+    _run(r, "oracle_forward", 0, [[0, 0, 0, 0]], [[100, 0, 0, 0]])  # the only forward oracle
+    _run(r, "maml", 0, [[0, 100, 0, 0], [0, 300, 0, 0]], [[0, 50, 0, 0], [0, 50, 0, 0]])  # 200 / 50
+    _run(r, "maml", 3, [[0, 320, 0, 0]], [[0, 80, 0, 0]])
+    h = summ.headline(r)
+    assert h["seeds"] == [0, 3]
+    assert h["oracle_return"]["backward"] == pytest.approx(400) and h["oracle_return"]["backward_source"] == "oracle_scale10"
+    assert h["oracle_return"]["forward"] == pytest.approx(100)
+    assert h["backward"]["fraction_1step_per_seed"] == pytest.approx([0.5, 0.8])
+    assert h["backward"]["fraction_1step"] == pytest.approx(0.65)
+    assert h["direction_average"]["fraction_1step_per_seed"] == pytest.approx([(0.5 + 0.5) / 2, (0.8 + 0.8) / 2])
+    assert h["backward"]["fraction_1step_ci95"] == pytest.approx(summ.t_interval([0.5, 0.8]))
+    weaker = h["against_weaker_oracles"]
+    assert weaker["oracle_return"]["backward"] == pytest.approx(200)
+    assert weaker["backward"]["fraction_1step_per_seed"] == pytest.approx([1.0, 1.6])
+    assert h["median_seed"] == 0  # the lower median of two seeds
