@@ -11,7 +11,7 @@
 #                   10, 10 x 20 trajectories per iteration, KL 0.05), 200 iterations = 8 M steps, seeds 0-2;
 #                   the report divides by the stronger oracle of each direction
 #   pretrained      TRPO on the mixture of both directions, no adaptation, MAML's policy settings and
-#                   budget: 500 iterations of 10 x 20 trajectories = 20 M steps, seeds 0-2
+#                   budget: 500 iterations of 10 x 20 trajectories (5 tasks per direction) = 20 M steps, seeds 0-2
 #   random          the freshly initialised policy of each seed (evaluation only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +36,7 @@ for s in "${SEEDS[@]}"; do train maml "$s"; done
 for s in 0 1 2; do train oracle "$s" --set task_family=backward "${ORACLE[@]}"; done
 for s in 0 1 2; do train oracle_forward "$s" --set task_family=forward "${ORACLE[@]}"; done
 ORACLE10=(--set meta_iterations=200 --set meta_batch_size=10 --set hvp_tasks=10 --set action_scale=10
-          --set max_kl=0.05 --set curvature=fisher --set curvature_stride=10 "${BASE[@]}")
+          --set max_kl=0.05 --set curvature=fisher --set curvature_stride=10 --set balanced_tasks=false "${BASE[@]}")
 for s in 0 1 2; do train oracle_scale10 "$s" --set task_family=backward "${ORACLE10[@]}"; done
 for s in 0 1 2; do train oracle_forward_scale10 "$s" --set task_family=forward "${ORACLE10[@]}"; done
 for s in "${SEEDS[@]}"; do
@@ -45,6 +45,6 @@ for s in "${SEEDS[@]}"; do
     --out "results/random/seed$s/eval.json" > "results/logs/random-seed$s.log" 2>&1
 done
 PRETRAINED=(--set meta_iterations=500 --set meta_batch_size=10 --set hvp_tasks=10 --set action_scale=10
-            --set max_kl=0.05 --set curvature=fisher --set curvature_stride=10 "${BASE[@]}")
+            --set max_kl=0.05 --set curvature=fisher --set curvature_stride=10 --set balanced_tasks=true "${BASE[@]}")
 for s in 0 1 2; do train pretrained "$s" "${PRETRAINED[@]}"; done
 echo "$(date -u +%FT%TZ) all done" >> results/logs/progress.txt
