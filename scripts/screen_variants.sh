@@ -29,6 +29,8 @@ VARIANTS=(
   "lvc-scale10-k10b|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true"
   "lvc-scale10-k4b|200|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=4 --set hvp_tasks=4 --set max_kl=0.05 --set balanced_tasks=true"
   "lvc-scale10-k10b-kl0.1|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.1 --set balanced_tasks=true"
+  # the hidden activation of the compact independent implementation (shared/reference/anchors.md)
+  "lvc-scale10-k10b-tanh|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=tanh"
 )
 mkdir -p results/screen
 for seed in ${SEEDS:-0 1}; do

@@ -125,13 +125,15 @@ def headline(results: Path) -> dict | None:
 
 
 def ablations(results: Path) -> list:
-    """Screening runs (results/screen/<variant>/seed*) and earlier full runs (results/maml_v1)."""
+    """Screening runs (results/screen/<variant>/seed*) and earlier full runs (results/archive/maml_k10_iid,
+    results/maml_v1)."""
     oracle = oracles(results)
     rows = []
     if oracle["backward"] is None:
         return rows
     groups = [(d.name, d) for d in sorted((results / "screen").glob("*")) if d.is_dir()]
-    groups += [("v1: plain, exact curvature, 250 it", results / "maml_v1")]
+    groups += [("final, i.i.d. directions, 20 M", results / "archive" / "maml_k10_iid"),
+               ("v1: plain, exact curvature, 250 it", results / "maml_v1")]
     for name, d in groups:
         runs = [r for r in load_runs(d.parent, d.name)]
         if not runs:
@@ -141,11 +143,13 @@ def ablations(results: Path) -> list:
         rows.append({"name": name, "seeds": f["seeds"],
                      "env_steps": runs[0]["metrics"][-1]["progress/total_env_steps"],
                      "fraction_1step_backward_per_seed": f["backward"]["fraction_1step_per_seed"],
+                     "fraction_1step_direction_average_per_seed":
+                         (f["direction_average"] or {}).get("fraction_1step_per_seed"),
                      "return_1step_per_seed": f["return_1step_per_seed"],
                      "return_0step_backward_per_seed": [float(np.mean(r["eval"]["backward"]["per_run"], axis=0)[0])
                                                         for r in runs],
                      "config": {k: cfg[k] for k in ("inner_objective", "first_order", "action_scale", "inner_lr",
-                                                    "meta_batch_size", "max_kl", "curvature") if k in cfg}})
+                                                    "meta_batch_size", "max_kl", "curvature", "balanced_tasks") if k in cfg}})
     return rows
 
 
@@ -299,6 +303,10 @@ ABLATION_LABELS = {
     "vpg": "plain (VPG inner loss), $s=1$", "lvc": "LVC, $s=1$", "first-order": "first-order, $s=1$",
     "lvc-scale10": "LVC, $s=10$", "lvc-lr0.3": "LVC, $s=1$, $\\alpha=0.3$", "vpg-scale10": "plain, $s=10$",
     "lvc-scale10-k10": "LVC, $s=10$, $K=10$", "promp-scale10": "ProMP outer step, LVC, $s=10$",
+    "lvc-scale10-k10b": "LVC, $s=10$, $K=10$ balanced", "lvc-scale10-k4b": "LVC, $s=10$, $K=4$ balanced",
+    "lvc-scale10-k10b-kl0.1": "LVC, $s=10$, $K=10$ balanced, $\\delta=0.1$",
+    "lvc-scale10-k10b-tanh": "LVC, $s=10$, $K=10$ balanced, tanh",
+    "final, i.i.d. directions, 20 M": "LVC, $s=10$, $K=10$ i.i.d.\\ (20\\,M steps)",
     "v1: plain, exact curvature, 250 it": "plain, $s=1$, exact curvature (v1)"}
 
 
@@ -350,8 +358,10 @@ def tex_headline(summary, gendir: Path, results: Path):
         f = a["fraction_1step_backward_per_seed"]
         arows.append(f"{ABLATION_LABELS.get(a['name'], a['name'])} & {', '.join(map(str, a['seeds']))} & "
                      f"{a['env_steps'] / 1e6:.1f} & {', '.join(f'{x:.2f}' for x in f)} & {np.mean(f):.2f} & "
-                     f"{np.mean(a['return_1step_per_seed']['forward']):.0f}" + r" \\")
-    (gendir / "ablations.tex").write_text("\n".join(arows or [r"\multicolumn{6}{c}{(no screening run yet)} \\"])
+                     f"{np.mean(a['return_1step_per_seed']['forward']):.0f} & "
+                     + (f"{np.mean(avg):.2f}" if (avg := a.get("fraction_1step_direction_average_per_seed")) else "--")
+                     + r" \\")
+    (gendir / "ablations.tex").write_text("\n".join(arows or [r"\multicolumn{7}{c}{(no screening run yet)} \\"])
                                           + "\n\\bottomrule\n")
     bench = results / "benchmark_meta_iteration.json"
     for n in ("biIter", "biPhysics", "biRatio", "biShare", "biBeforeIter", "biBeforeRatio", "biBeforeShare",
