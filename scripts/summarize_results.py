@@ -306,6 +306,7 @@ ABLATION_LABELS = {
     "lvc-scale10-k10b": "LVC, $s=10$, $K=10$ balanced", "lvc-scale10-k4b": "LVC, $s=10$, $K=4$ balanced",
     "lvc-scale10-k10b-kl0.1": "LVC, $s=10$, $K=10$ balanced, $\\delta=0.1$",
     "lvc-scale10-k10b-tanh": "LVC, $s=10$, $K=10$ balanced, tanh",
+    "lvc-scale10-k10b-exact": "LVC, $s=10$, $K=10$ balanced, exact curvature",
     "final, i.i.d. directions, 20 M": "LVC, $s=10$, $K=10$ i.i.d.\\ (20\\,M steps)",
     "v1: plain, exact curvature, 250 it": "plain, $s=1$, exact curvature (v1)"}
 
