@@ -14,21 +14,21 @@ cd "$(dirname "$0")/.."
 export MUJOCO_GL="${MUJOCO_GL:-egl}"
 PY=.venv/bin/python
 VARIANTS=(
-  "vpg|40|--set inner_objective=vpg --set action_scale=1 --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false"
-  "lvc|40|--set inner_objective=lvc --set action_scale=1 --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false"
-  "first-order|40|--set inner_objective=vpg --set first_order=true --set action_scale=1 --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false"
-  "lvc-scale10|40|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false"
-  "lvc-lr0.3|40|--set inner_objective=lvc --set action_scale=1 --set inner_lr=0.3 --set eval_inner_lrs=[0.3,0.15,0.15] --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false"
+  "vpg|40|--set inner_objective=vpg --set action_scale=1 --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false --set activation=relu"
+  "lvc|40|--set inner_objective=lvc --set action_scale=1 --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false --set activation=relu"
+  "first-order|40|--set inner_objective=vpg --set first_order=true --set action_scale=1 --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false --set activation=relu"
+  "lvc-scale10|40|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false --set activation=relu"
+  "lvc-lr0.3|40|--set inner_objective=lvc --set action_scale=1 --set inner_lr=0.3 --set eval_inner_lrs=[0.3,0.15,0.15] --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false --set activation=relu"
   # second batch, after action scale 10 stood out in the first
-  "vpg-scale10|40|--set inner_objective=vpg --set action_scale=10 --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false"
-  "lvc-scale10-k10|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set balanced_tasks=false"
+  "vpg-scale10|40|--set inner_objective=vpg --set action_scale=10 --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false --set activation=relu"
+  "lvc-scale10-k10|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set balanced_tasks=false --set activation=relu"
   # ProMP's outer step (with its LVC inner objective) at action scale 10
-  "promp-scale10|40|--set inner_objective=lvc --set action_scale=10 --set outer=promp --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false"
+  "promp-scale10|40|--set inner_objective=lvc --set action_scale=10 --set outer=promp --set meta_batch_size=20 --set hvp_tasks=20 --set balanced_tasks=false --set activation=relu"
   # session 3: more meta-updates per environment step (fewer tasks per batch, or a wider trust region),
   # and meta-batches stratified over the two directions
-  "lvc-scale10-k10b|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true"
-  "lvc-scale10-k4b|200|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=4 --set hvp_tasks=4 --set max_kl=0.05 --set balanced_tasks=true"
-  "lvc-scale10-k10b-kl0.1|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.1 --set balanced_tasks=true"
+  "lvc-scale10-k10b|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=relu"
+  "lvc-scale10-k4b|200|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=4 --set hvp_tasks=4 --set max_kl=0.05 --set balanced_tasks=true --set activation=relu"
+  "lvc-scale10-k10b-kl0.1|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.1 --set balanced_tasks=true --set activation=relu"
   # the hidden activation of the compact independent implementation (shared/reference/anchors.md)
   "lvc-scale10-k10b-tanh|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=tanh"
   # the exact KL Hessian (double backward through the inner step) in place of the Fisher curvature:
