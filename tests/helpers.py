@@ -22,3 +22,20 @@ def fixed_problem(nb, first_order=False, K=2, N=3, T=6, seed=0, **overrides):
     pre_list = [(pre, pre_adv)] * cfg.inner_steps
     problem = nb.MetaProblem(policy, cfg, pre_list, post, post_adv, theta)
     return cfg, policy, theta, problem, (pre, pre_adv)
+
+
+def vpg_step_by_hand(nb, policy, params, batch, advantages, lr):
+    """theta_k - lr * grad L_k by hand, one task (or run) k at a time, with its own autograd call:
+    an independent reference for the notebook's batched inner step (params shared or with a leading
+    task axis)."""
+    obs, act = nb.per_task_view(batch)
+    K = obs.shape[0]
+    a = advantages.permute(1, 0, 2).reshape(K, -1)
+    shared_dims = {n: v.dim() for n, v in policy.named_parameters()}
+    new = {}
+    for k in range(K):
+        p = {n: (v[k] if v.dim() > shared_dims[n] else v).clone().requires_grad_(True) for n, v in params.items()}
+        loss = -(nb.policy_dist(policy, p, obs[k]).log_prob(act[k]) * a[k]).mean()
+        for (n, v), gr in zip(p.items(), torch.autograd.grad(loss, list(p.values()))):
+            new.setdefault(n, []).append(v.detach() - lr * gr)
+    return {n: torch.stack(v) for n, v in new.items()}

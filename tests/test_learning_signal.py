@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import fixed_problem
+from helpers import fixed_problem, vpg_step_by_hand
 
 
 def _gae_by_hand(rewards, values, gamma, lam):
@@ -181,21 +181,6 @@ def test_failed_checkpoint_write_leaves_the_old_file_byte_identical(nb, tmp_path
     assert nb.load_checkpoint(path)["iteration"] == 2
 
 
-def _vpg_step_by_hand(nb, policy, params, batch, advantages, lr):
-    """theta_k - lr * grad L_k, one run k at a time (params shared or with a leading run axis)."""
-    obs, act = nb.per_task_view(batch)
-    K = obs.shape[0]
-    a = advantages.permute(1, 0, 2).reshape(K, -1)
-    shared_dims = {n: v.dim() for n, v in policy.named_parameters()}
-    new = {}
-    for k in range(K):
-        p = {n: (v[k] if v.dim() > shared_dims[n] else v).clone().requires_grad_(True) for n, v in params.items()}
-        loss = -(nb.policy_dist(policy, p, obs[k]).log_prob(act[k]) * a[k]).mean()
-        for (n, v), gr in zip(p.items(), torch.autograd.grad(loss, list(p.values()))):
-            new.setdefault(n, []).append(v.detach() - lr * gr)
-    return {n: torch.stack(v) for n, v in new.items()}
-
-
 def test_evaluation_steps_use_their_own_step_sizes(nb):
     """evaluate_adaptation's j-th step is a VPG step of size lrs[j] on the j-th fresh batch, checked
     step by step against a per-run loop (each step from the evaluation's own previous parameters,
@@ -210,7 +195,7 @@ def test_evaluation_steps_use_their_own_step_sizes(nb):
     for j, (before, after) in enumerate(((theta, p1), (p1, p2))):
         _, g, s = nb.rng_streams(4, 10_000 + j, "eval")
         batch = nb.sample_batch(env, policy, before, 2, cfg.horizon, cfg.action_scale, s, g)
-        expected = _vpg_step_by_hand(nb, policy, before, batch, nb.batch_advantages(batch, cfg), lrs[j])
+        expected = vpg_step_by_hand(nb, policy, before, batch, nb.batch_advantages(batch, cfg), lrs[j])
         for n in theta:
             torch.testing.assert_close(after[n], expected[n], rtol=1e-5, atol=1e-6)
     env.close()
@@ -237,7 +222,7 @@ def test_meta_iteration_replayed_step_by_step(nb):
     np.testing.assert_array_equal(env.directions, np.repeat(directions, N))
     pre = nb.sample_batch(env, policy, theta, K, T, cfg.action_scale, *nb.stream_seeds(cfg, 5, "pre"))
     torch.testing.assert_close(r.pre.actions, pre.actions, rtol=0, atol=0)
-    adapted = _vpg_step_by_hand(nb, policy, theta, pre, nb.batch_advantages(pre, cfg), cfg.inner_lr)
+    adapted = vpg_step_by_hand(nb, policy, theta, pre, nb.batch_advantages(pre, cfg), cfg.inner_lr)
     post = nb.sample_batch(env, policy, adapted, K, T, cfg.action_scale, *nb.stream_seeds(cfg, 5, "post"))
     torch.testing.assert_close(r.post.rewards, post.rewards, rtol=1e-4, atol=1e-4)
     problem = nb.MetaProblem(policy, cfg, [(r.pre, nb.batch_advantages(r.pre, cfg))], r.post,
