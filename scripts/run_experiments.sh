@@ -8,8 +8,9 @@
 #                   scale 1, 100 iterations = 8 M steps, seeds 0-2 (the stronger oracle: see the report)
 #   oracle_forward  the same on the forward task, seeds 0-2 (for the average over both directions)
 #   oracle_scale10, oracle_forward_scale10   the two oracles again at MAML's policy settings (action scale
-#                   10, 10 x 20 trajectories per iteration, KL 0.05), 200 iterations = 8 M steps, seeds 0-2;
-#                   the report divides by the stronger oracle of each direction
+#                   10, 10 x 20 trajectories per iteration, KL 0.05), 200 iterations = 8 M steps, seeds 0-2,
+#                   with ReLU units (_tanh: with tanh units, as the final MAML policy); the report divides
+#                   by the stronger oracle of each direction
 #   pretrained      TRPO on the mixture of both directions, no adaptation, MAML's policy settings and
 #                   budget: 500 iterations of 10 x 20 trajectories (5 tasks per direction) = 20 M steps, seeds 0-2
 #   random          the freshly initialised policy of each seed (evaluation only)
@@ -31,20 +32,22 @@ train() {  # name seed [--set ...]
   fi
 }
 BASE=(--set inner_steps=0 --set keep_every=0)
-ORACLE=(--set meta_iterations=100 --set meta_batch_size=20 --set hvp_tasks=20 --set action_scale=1 "${BASE[@]}")
+ORACLE=(--set meta_iterations=100 --set meta_batch_size=20 --set hvp_tasks=20 --set action_scale=1 --set activation=relu "${BASE[@]}")
 for s in "${SEEDS[@]}"; do train maml "$s"; done
 for s in 0 1 2; do train oracle "$s" --set task_family=backward "${ORACLE[@]}"; done
 for s in 0 1 2; do train oracle_forward "$s" --set task_family=forward "${ORACLE[@]}"; done
 ORACLE10=(--set meta_iterations=200 --set meta_batch_size=10 --set hvp_tasks=10 --set action_scale=10
           --set max_kl=0.05 --set curvature=fisher --set curvature_stride=10 --set balanced_tasks=false "${BASE[@]}")
-for s in 0 1 2; do train oracle_scale10 "$s" --set task_family=backward "${ORACLE10[@]}"; done
-for s in 0 1 2; do train oracle_forward_scale10 "$s" --set task_family=forward "${ORACLE10[@]}"; done
+for s in 0 1 2; do train oracle_scale10 "$s" --set task_family=backward "${ORACLE10[@]}" --set activation=relu; done
+for s in 0 1 2; do train oracle_forward_scale10 "$s" --set task_family=forward "${ORACLE10[@]}" --set activation=relu; done
+for s in 0 1 2; do train oracle_scale10_tanh "$s" --set task_family=backward "${ORACLE10[@]}" --set activation=tanh; done
+for s in 0 1 2; do train oracle_forward_scale10_tanh "$s" --set task_family=forward "${ORACLE10[@]}" --set activation=tanh; done
 for s in "${SEEDS[@]}"; do
   [ -n "${ONLY:-}" ] && [[ ! " $ONLY " == *" random "* ]] && continue
   [ -f "results/random/seed$s/eval.json" ] || $PY scripts/evaluate.py --random-init --seed "$s" \
     --out "results/random/seed$s/eval.json" > "results/logs/random-seed$s.log" 2>&1
 done
 PRETRAINED=(--set meta_iterations=500 --set meta_batch_size=10 --set hvp_tasks=10 --set action_scale=10
-            --set max_kl=0.05 --set curvature=fisher --set curvature_stride=10 --set balanced_tasks=true "${BASE[@]}")
+            --set max_kl=0.05 --set curvature=fisher --set curvature_stride=10 --set balanced_tasks=true --set activation=tanh "${BASE[@]}")
 for s in 0 1 2; do train pretrained "$s" "${PRETRAINED[@]}"; done
 echo "$(date -u +%FT%TZ) all done" >> results/logs/progress.txt

@@ -33,7 +33,7 @@ VARIANTS=(
   "lvc-scale10-k10b-tanh|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=tanh"
   # the exact KL Hessian (double backward through the inner step) in place of the Fisher curvature:
   # does the fast update learn as well as the exact one? (issue 8)
-  "lvc-scale10-k10b-exact|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set curvature=exact"
+  "lvc-scale10-k10b-tanh-exact|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=tanh --set curvature=exact"
 )
 mkdir -p results/screen
 for seed in ${SEEDS:-0 1}; do

@@ -19,11 +19,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 METHODS = {"maml": "MAML", "pretrained": "pretrained", "pretrained_v1": "pretrained (v1: 8 M steps, action scale 1)",
-           "random": "random init", "oracle": "oracle (action scale 1)", "oracle_scale10": "oracle (action scale 10)",
-           "oracle_forward": "forward oracle (action scale 1)", "oracle_forward_scale10": "forward oracle (action scale 10)"}
+           "random": "random init", "oracle": "oracle (action scale 1)", "oracle_scale10": "oracle (action scale 10, ReLU)",
+           "oracle_forward": "forward oracle (action scale 1)", "oracle_forward_scale10": "forward oracle (action scale 10, ReLU)",
+           "oracle_scale10_tanh": "oracle (action scale 10, tanh)",
+           "oracle_forward_scale10_tanh": "forward oracle (action scale 10, tanh)"}
 # the oracle runs of each direction (paths under results/); the reference is the stronger one
-ORACLE_RUNS = {"backward": ["oracle", "oracle_scale10"],
-               "forward": ["oracle_forward", "oracle_forward_scale10", "archive/oracle_forward_scale10_4M"]}
+ORACLE_RUNS = {"backward": ["oracle", "oracle_scale10", "oracle_scale10_tanh"],
+               "forward": ["oracle_forward", "oracle_forward_scale10", "oracle_forward_scale10_tanh",
+                           "archive/oracle_forward_scale10_4M"]}
 # Finn et al. 2017, Figure 5 (half-cheetah direction), from shared/reference/anchors.md
 PAPER = {"maml": [-50.7, 293.2, 313.5, 315.7], "maml_sem": [2.9, 8.7, 8.0, 7.1],
          "pretrained": [-43.0, -24.8, -12.9, 19.6], "random": [-35.7, 21.8, 62.3, 86.2], "oracle": 442.7}
@@ -306,7 +309,7 @@ ABLATION_LABELS = {
     "lvc-scale10-k10b": "LVC, $s=10$, $K=10$ balanced", "lvc-scale10-k4b": "LVC, $s=10$, $K=4$ balanced",
     "lvc-scale10-k10b-kl0.1": "LVC, $s=10$, $K=10$ balanced, $\\delta=0.1$",
     "lvc-scale10-k10b-tanh": "LVC, $s=10$, $K=10$ balanced, tanh",
-    "lvc-scale10-k10b-exact": "LVC, $s=10$, $K=10$ balanced, exact curvature",
+    "lvc-scale10-k10b-tanh-exact": "LVC, $s=10$, $K=10$ balanced, tanh, exact curvature",
     "final, i.i.d. directions, 20 M": "LVC, $s=10$, $K=10$ i.i.d.\\ (20\\,M steps)",
     "v1: plain, exact curvature, 250 it": "plain, $s=1$, exact curvature (v1)"}
 
@@ -337,8 +340,10 @@ def tex_headline(summary, gendir: Path, results: Path):
                        "hOneFwdMean": f"{np.mean(h['return_1step_per_seed']['forward']):.1f}"})
         if h["oracle_return"]["forward"]:
             macros["hOracleFwd"] = f"{h['oracle_return']['forward']:.1f}"
-        src = {"oracle": "action scale 1", "oracle_scale10": "action scale 10", "oracle_forward": "action scale 1",
-               "oracle_forward_scale10": "action scale 10", "archive/oracle_forward_scale10_4M": "action scale 10, 4\\,M steps"}
+        src = {"oracle": "action scale 1", "oracle_scale10": "action scale 10, ReLU",
+               "oracle_scale10_tanh": "action scale 10, tanh", "oracle_forward": "action scale 1",
+               "oracle_forward_scale10": "action scale 10, ReLU", "oracle_forward_scale10_tanh": "action scale 10, tanh",
+               "archive/oracle_forward_scale10_4M": "action scale 10, ReLU, 4\\,M steps"}
         macros.update({"hOracleBackSrc": src.get(h["oracle_return"]["backward_source"], "?"),
                        "hOracleFwdSrc": src.get(h["oracle_return"]["forward_source"], "?")})
         alt = h.get("against_weaker_oracles")
@@ -439,7 +444,8 @@ def readme_table(summary) -> str:
             e = ms[m][d]
             cells = " | ".join(f"{a:.1f} ± {b:.1f}" for a, b in zip(e["mean"], e["sem"]))
             lines.append(f"| {label} ({', '.join(map(str, ms[m]['seeds']))}) | {d} | {cells} |")
-    for m in ("maml", "oracle", "oracle_scale10", "oracle_forward", "oracle_forward_scale10", "pretrained"):
+    for m in ("maml", "oracle", "oracle_scale10", "oracle_scale10_tanh", "oracle_forward", "oracle_forward_scale10",
+              "oracle_forward_scale10_tanh", "pretrained"):
         t = ms.get(m, {}).get("train")
         if t:
             lines.append(f"\n{METHODS[m]}: {t['iterations'][0]} iterations, {t['env_steps'][0] / 1e6:.1f} M environment steps, "
