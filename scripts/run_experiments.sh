@@ -3,6 +3,7 @@
 # from its checkpoint, an evaluation is redone only if its eval.json is missing).
 # Logs go to results/logs/.   Usage: bash scripts/run_experiments.sh [seeds...]   (default 0 1 2 3 4)
 #   ONLY="oracle_scale10 pretrained" bash scripts/run_experiments.sh   trains only the runs named there
+#   BASELINE_SEEDS="0 1" ...   seeds of the oracles and pretrained (default 0 1 2)
 #   MAML            size `full` (20 M environment steps), every seed
 #   oracle          TRPO on HalfCheetahBackward alone (inner_steps=0), 20 tasks x 20 trajectories, action
 #                   scale 1, 100 iterations = 8 M steps, seeds 0-2 (the stronger oracle: see the report)
@@ -34,14 +35,14 @@ train() {  # name seed [--set ...]
 BASE=(--set inner_steps=0 --set keep_every=0)
 ORACLE=(--set meta_iterations=100 --set meta_batch_size=20 --set hvp_tasks=20 --set action_scale=1 --set activation=relu "${BASE[@]}")
 for s in "${SEEDS[@]}"; do train maml "$s"; done
-for s in 0 1 2; do train oracle "$s" --set task_family=backward "${ORACLE[@]}"; done
-for s in 0 1 2; do train oracle_forward "$s" --set task_family=forward "${ORACLE[@]}"; done
+for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle "$s" --set task_family=backward "${ORACLE[@]}"; done
+for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_forward "$s" --set task_family=forward "${ORACLE[@]}"; done
 ORACLE10=(--set meta_iterations=200 --set meta_batch_size=10 --set hvp_tasks=10 --set action_scale=10
           --set max_kl=0.05 --set curvature=fisher --set curvature_stride=10 --set balanced_tasks=false "${BASE[@]}")
-for s in 0 1 2; do train oracle_scale10 "$s" --set task_family=backward "${ORACLE10[@]}" --set activation=relu; done
-for s in 0 1 2; do train oracle_forward_scale10 "$s" --set task_family=forward "${ORACLE10[@]}" --set activation=relu; done
-for s in 0 1 2; do train oracle_scale10_tanh "$s" --set task_family=backward "${ORACLE10[@]}" --set activation=tanh; done
-for s in 0 1 2; do train oracle_forward_scale10_tanh "$s" --set task_family=forward "${ORACLE10[@]}" --set activation=tanh; done
+for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_scale10 "$s" --set task_family=backward "${ORACLE10[@]}" --set activation=relu; done
+for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_forward_scale10 "$s" --set task_family=forward "${ORACLE10[@]}" --set activation=relu; done
+for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_scale10_tanh "$s" --set task_family=backward "${ORACLE10[@]}" --set activation=tanh; done
+for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_forward_scale10_tanh "$s" --set task_family=forward "${ORACLE10[@]}" --set activation=tanh; done
 for s in "${SEEDS[@]}"; do
   [ -n "${ONLY:-}" ] && [[ ! " $ONLY " == *" random "* ]] && continue
   [ -f "results/random/seed$s/eval.json" ] || $PY scripts/evaluate.py --random-init --seed "$s" \
@@ -49,5 +50,5 @@ for s in "${SEEDS[@]}"; do
 done
 PRETRAINED=(--set meta_iterations=500 --set meta_batch_size=10 --set hvp_tasks=10 --set action_scale=10
             --set max_kl=0.05 --set curvature=fisher --set curvature_stride=10 --set balanced_tasks=true --set activation=tanh "${BASE[@]}")
-for s in 0 1 2; do train pretrained "$s" "${PRETRAINED[@]}"; done
+for s in ${BASELINE_SEEDS:-0 1 2}; do train pretrained "$s" "${PRETRAINED[@]}"; done
 echo "$(date -u +%FT%TZ) all done" >> results/logs/progress.txt
