@@ -118,6 +118,11 @@ def headline(results: Path) -> dict | None:
                                        "direction_average": f["direction_average"]}
     order = np.argsort(h["backward"]["fraction_1step_per_seed"])
     h["median_seed"] = h["seeds"][int(order[(len(order) - 1) // 2])]  # the lower median for an even count
+    ls = [[m["trpo/ls_step"] for m in r["metrics"] if "trpo/ls_step" in m] for r in runs]
+    h["line_search"] = {"rejected_steps_per_seed": [sum(1 for x in v if x < 0) for v in ls],
+                        "iterations_per_seed": [len(v) for v in ls],
+                        "median_backtracks_of_accepted_per_seed": [
+                            float(np.median(acc)) if (acc := [x for x in v if x >= 0]) else float("nan") for v in ls]}
     h.update({"env_steps_per_seed": [r["metrics"][-1]["progress/total_env_steps"] for r in runs],
               "wall_minutes_per_seed": [round(r["metrics"][-1]["time/wall"] / 60, 2) for r in runs],
               "oracle_return": oracle, "oracle_candidates": oracle_candidates(results),
@@ -320,7 +325,8 @@ def tex_headline(summary, gendir: Path, results: Path):
     macros = {n: "n/a" for n in ("hSeeds", "hNumSeeds", "hEnvSteps", "hWall", "hFracBack", "hFracBackCI",
                                  "hFracBackMin", "hFracAvg", "hFracAvgCI", "hFracAvgMin", "hOracleBack",
                                  "hOracleFwd", "hOneBackMean", "hOneFwdMean", "hMedianSeed", "hOracleBackAlt",
-                                 "hOracleFwdAlt", "hFracBackAlt", "hFracAvgAlt", "hOracleBackSrc", "hOracleFwdSrc")}
+                                 "hOracleFwdAlt", "hFracBackAlt", "hFracAvgAlt", "hOracleBackSrc", "hOracleFwdSrc",
+                                 "hLsRejected", "hLsIters", "hLsMedian")}
     rows = []
     if h:
         fb, fa = h["backward"], h["direction_average"]
@@ -338,6 +344,10 @@ def tex_headline(summary, gendir: Path, results: Path):
                        "hOracleBack": f"{h['oracle_return']['backward']:.1f}", "hMedianSeed": str(h["median_seed"]),
                        "hOneBackMean": f"{np.mean(h['return_1step_per_seed']['backward']):.1f}",
                        "hOneFwdMean": f"{np.mean(h['return_1step_per_seed']['forward']):.1f}"})
+        lsr = h["line_search"]
+        macros.update({"hLsRejected": ", ".join(map(str, lsr["rejected_steps_per_seed"])),
+                       "hLsIters": str(lsr["iterations_per_seed"][0]),
+                       "hLsMedian": ", ".join(f"{x:g}" for x in lsr["median_backtracks_of_accepted_per_seed"])})
         if h["oracle_return"]["forward"]:
             macros["hOracleFwd"] = f"{h['oracle_return']['forward']:.1f}"
         src = {"oracle": "action scale 1", "oracle_scale10": "action scale 10, ReLU",

@@ -21,8 +21,9 @@ def _run(results, source, seed, backward, forward):
     ev = {"eval_seed": 1000 + seed, "lrs": [0.1, 0.05, 0.05],
           "backward": {"per_run": backward}, "forward": {"per_run": forward}}
     (d / "eval.json").write_text(json.dumps(ev))
-    (d / "metrics.jsonl").write_text(json.dumps({"progress/total_env_steps": 100, "time/wall": 60.0,
-                                                 "progress/iteration": 1}) + "\n")
+    rows = [{"progress/total_env_steps": 100 * (i + 1), "time/wall": 60.0 * (i + 1), "progress/iteration": i + 1,
+             "trpo/ls_step": ls} for i, ls in enumerate([-1, 2, 4, 0])]  # -1: the line search kept theta
+    (d / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
 def test_t_interval_closed_form(summ):
@@ -57,3 +58,6 @@ def test_headline_divides_by_the_stronger_oracle_per_seed(summ, tmp_path):
     assert weaker["oracle_return"]["backward"] == pytest.approx(200)
     assert weaker["backward"]["fraction_1step_per_seed"] == pytest.approx([1.0, 1.6])
     assert h["median_seed"] == 0  # the lower median of two seeds
+    assert h["line_search"]["rejected_steps_per_seed"] == [1, 1]
+    assert h["line_search"]["median_backtracks_of_accepted_per_seed"] == [2.0, 2.0]
+    assert h["env_steps_per_seed"] == [400, 400] and h["wall_minutes_per_seed"] == [4.0, 4.0]
