@@ -105,6 +105,16 @@ def oracles(results: Path, pick=max) -> dict:
     return out
 
 
+def line_search_stats(runs) -> dict:
+    """Per seed: meta-iterations whose line search accepted no step (ls_step -1: theta kept), and the
+    median number of backtracking steps of the accepted ones."""
+    ls = [[m["trpo/ls_step"] for m in r.get("metrics", []) if "trpo/ls_step" in m] for r in runs]
+    return {"rejected_steps_per_seed": [sum(1 for x in v if x < 0) for v in ls],
+            "iterations_per_seed": [len(v) for v in ls],
+            "median_backtracks_of_accepted_per_seed": [
+                float(np.median(acc)) if (acc := [x for x in v if x >= 0]) else float("nan") for v in ls]}
+
+
 def headline(results: Path) -> dict | None:
     runs = load_runs(results, "maml")
     oracle = oracles(results)
@@ -118,11 +128,7 @@ def headline(results: Path) -> dict | None:
                                        "direction_average": f["direction_average"]}
     order = np.argsort(h["backward"]["fraction_1step_per_seed"])
     h["median_seed"] = h["seeds"][int(order[(len(order) - 1) // 2])]  # the lower median for an even count
-    ls = [[m["trpo/ls_step"] for m in r["metrics"] if "trpo/ls_step" in m] for r in runs]
-    h["line_search"] = {"rejected_steps_per_seed": [sum(1 for x in v if x < 0) for v in ls],
-                        "iterations_per_seed": [len(v) for v in ls],
-                        "median_backtracks_of_accepted_per_seed": [
-                            float(np.median(acc)) if (acc := [x for x in v if x >= 0]) else float("nan") for v in ls]}
+    h["line_search"] = line_search_stats(runs)
     h.update({"env_steps_per_seed": [r["metrics"][-1]["progress/total_env_steps"] for r in runs],
               "wall_minutes_per_seed": [round(r["metrics"][-1]["time/wall"] / 60, 2) for r in runs],
               "oracle_return": oracle, "oracle_candidates": oracle_candidates(results),
@@ -154,6 +160,7 @@ def ablations(results: Path) -> list:
                      "fraction_1step_direction_average_per_seed":
                          (f["direction_average"] or {}).get("fraction_1step_per_seed"),
                      "return_1step_per_seed": f["return_1step_per_seed"],
+                     "line_search": line_search_stats(runs),
                      "return_0step_backward_per_seed": [float(np.mean(r["eval"]["backward"]["per_run"], axis=0)[0])
                                                         for r in runs],
                      "config": {k: cfg[k] for k in ("inner_objective", "first_order", "action_scale", "inner_lr",
@@ -326,7 +333,7 @@ def tex_headline(summary, gendir: Path, results: Path):
                                  "hFracBackMin", "hFracAvg", "hFracAvgCI", "hFracAvgMin", "hOracleBack",
                                  "hOracleFwd", "hOneBackMean", "hOneFwdMean", "hMedianSeed", "hOracleBackAlt",
                                  "hOracleFwdAlt", "hFracBackAlt", "hFracAvgAlt", "hOracleBackSrc", "hOracleFwdSrc",
-                                 "hLsRejected", "hLsIters", "hLsMedian")}
+                                 "hLsRejected", "hLsIters", "hLsMedian", "hLsRejectedIid", "hLsMedianIid")}
     rows = []
     if h:
         fb, fa = h["backward"], h["direction_average"]
@@ -368,6 +375,10 @@ def tex_headline(summary, gendir: Path, results: Path):
                            "hFracAvgMin": f"{min(fa['fraction_1step_per_seed']):.2f}"})
     (gendir / "per_seed.tex").write_text("\n".join(rows or [r"\multicolumn{7}{c}{(no MAML run yet)} \\"])
                                          + "\n\\bottomrule\n")
+    iid = [a for a in summary.get("ablations", []) if a["name"] == "final, i.i.d. directions, 20 M"]
+    if iid:
+        macros.update({"hLsRejectedIid": ", ".join(map(str, iid[0]["line_search"]["rejected_steps_per_seed"])),
+                       "hLsMedianIid": ", ".join(f"{x:g}" for x in iid[0]["line_search"]["median_backtracks_of_accepted_per_seed"])})
     arows = []
     order = list(ABLATION_LABELS)
     for a in sorted(summary.get("ablations", []), key=lambda a: order.index(a["name"]) if a["name"] in order else 99):
