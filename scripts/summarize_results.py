@@ -18,11 +18,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-METHODS = {"maml": "MAML", "pretrained": "pretrained", "pretrained_v1": "pretrained (v1: 8 M steps, action scale 1)",
-           "random": "random init", "oracle": "oracle (action scale 1)", "oracle_scale10": "oracle (action scale 10, ReLU)",
-           "oracle_forward": "forward oracle (action scale 1)", "oracle_forward_scale10": "forward oracle (action scale 10, ReLU)",
-           "oracle_scale10_tanh": "oracle (action scale 10, tanh)",
-           "oracle_forward_scale10_tanh": "forward oracle (action scale 10, tanh)"}
+METHODS = {"maml": "MAML", "pretrained": "pretrained", "pretrained_v1": "pretrained (v1: 8 M steps, scale 1)",
+           "random": "random init", "oracle": "oracle, scale 1", "oracle_scale10": "oracle, scale 10, ReLU",
+           "oracle_scale10_tanh": "oracle, scale 10, tanh", "oracle_forward": "forward oracle, scale 1",
+           "oracle_forward_scale10": "forward oracle, scale 10, ReLU",
+           "oracle_forward_scale10_tanh": "forward oracle, scale 10, tanh"}
 # the oracle runs of each direction (paths under results/); the reference is the stronger one
 ORACLE_RUNS = {"backward": ["oracle", "oracle_scale10", "oracle_scale10_tanh"],
                "forward": ["oracle_forward", "oracle_forward_scale10", "oracle_forward_scale10_tanh",
@@ -383,7 +383,10 @@ def tex_headline(summary, gendir: Path, results: Path):
     order = list(ABLATION_LABELS)
     for a in sorted(summary.get("ablations", []), key=lambda a: order.index(a["name"]) if a["name"] in order else 99):
         f = a["fraction_1step_backward_per_seed"]
-        arows.append(f"{ABLATION_LABELS.get(a['name'], a['name'])} & {', '.join(map(str, a['seeds']))} & "
+        seeds = a["seeds"]
+        seeds = f"{seeds[0]}--{seeds[-1]}" if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)) \
+            else ", ".join(map(str, seeds))
+        arows.append(f"{ABLATION_LABELS.get(a['name'], a['name'])} & {seeds} & "
                      f"{a['env_steps'] / 1e6:.1f} & {', '.join(f'{x:.2f}' for x in f)} & {np.mean(f):.2f} & "
                      f"{np.mean(a['return_1step_per_seed']['forward']):.0f} & "
                      + (f"{np.mean(avg):.2f}" if (avg := a.get("fraction_1step_direction_average_per_seed")) else "--")
