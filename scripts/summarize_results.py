@@ -168,6 +168,29 @@ def ablations(results: Path) -> list:
     return rows
 
 
+def curvature_comparison(results: Path) -> dict | None:
+    """Exact KL Hessian against the Fisher curvature on the same seed and configuration (screening runs
+    lvc-scale10-k10b-tanh[-exact]), over the iterations both have: the post-update returns of the
+    meta-batch (mean over iterations), the line-search statistics and seconds per update."""
+    runs = {}
+    for name, variant in (("fisher", "lvc-scale10-k10b-tanh"), ("exact", "lvc-scale10-k10b-tanh-exact")):
+        path = results / "screen" / variant / "seed0" / "metrics.jsonl"
+        if not path.exists():
+            return None
+        runs[name] = [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
+    n = min(len(v) for v in runs.values())
+    out = {"seed": 0, "iterations": n}
+    for name, ms in runs.items():
+        ms = ms[:n]
+        out[name] = {"post_backward_mean": float(np.mean([m["returns/post_backward"] for m in ms])),
+                     "post_forward_mean": float(np.mean([m["returns/post_forward"] for m in ms])),
+                     "post_last10_mean": float(np.mean([m["returns/post"] for m in ms[-10:]])),
+                     "rejected_steps": sum(1 for m in ms if m["trpo/ls_step"] < 0),
+                     "median_backtracks": float(np.median([m["trpo/ls_step"] for m in ms if m["trpo/ls_step"] >= 0])),
+                     "update_s": float(np.mean([m["time/update"] for m in ms]))}
+    return out
+
+
 def summarize(results: Path):
     out = {"paper_finn2017_fig5_direction": PAPER, "methods": {}}
     for m in METHODS:
@@ -192,6 +215,7 @@ def summarize(results: Path):
         out["paper_fraction_of_oracle"] = {f"{k}_steps": PAPER["maml"][k] / PAPER["oracle"] for k in range(4)}
     out["headline"] = headline(results)
     out["ablations"] = ablations(results)
+    out["curvature_comparison"] = curvature_comparison(results)
     return out
 
 
@@ -375,6 +399,17 @@ def tex_headline(summary, gendir: Path, results: Path):
                            "hFracAvgMin": f"{min(fa['fraction_1step_per_seed']):.2f}"})
     (gendir / "per_seed.tex").write_text("\n".join(rows or [r"\multicolumn{7}{c}{(no MAML run yet)} \\"])
                                          + "\n\\bottomrule\n")
+    cmp = summary.get("curvature_comparison")
+    for n in ("cmpIters", "cmpFisherPost", "cmpExactPost", "cmpFisherRej", "cmpExactRej", "cmpFisherMed",
+              "cmpExactMed", "cmpFisherUpd", "cmpExactUpd"):
+        macros[n] = "n/a"
+    if cmp:
+        macros["cmpIters"] = str(cmp["iterations"])
+        for name, tag in (("fisher", "Fisher"), ("exact", "Exact")):
+            c = cmp[name]
+            macros.update({f"cmp{tag}Post": f"{(c['post_backward_mean'] + c['post_forward_mean']) / 2:.0f}",
+                           f"cmp{tag}Rej": str(c["rejected_steps"]), f"cmp{tag}Med": f"{c['median_backtracks']:g}",
+                           f"cmp{tag}Upd": f"{c['update_s']:.2f}"})
     iid = [a for a in summary.get("ablations", []) if a["name"] == "final, i.i.d. directions, 20 M"]
     if iid:
         macros.update({"hLsRejectedIid": ", ".join(map(str, iid[0]["line_search"]["rejected_steps_per_seed"])),
