@@ -34,6 +34,11 @@ VARIANTS=(
   # the exact KL Hessian (double backward through the inner step) in place of the Fisher curvature:
   # does the fast update learn as well as the exact one? (issue 8)
   "lvc-scale10-k10b-tanh-exact|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=tanh --set curvature=exact"
+  # session 4: the inner step. Its size (the test-time sizes follow, halved after the first step as in the
+  # paper), and a lower-variance inner gradient (GAE lambda 0.95 instead of Monte-Carlo returns)
+  "lvc-scale10-k10b-tanh-lr0.2|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=tanh --set inner_lr=0.2 --set eval_inner_lrs=[0.2,0.1,0.1]"
+  "lvc-scale10-k10b-tanh-lr0.4|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=tanh --set inner_lr=0.4 --set eval_inner_lrs=[0.4,0.2,0.2]"
+  "lvc-scale10-k10b-tanh-lam0.95|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=tanh --set gae_lambda=0.95"
 )
 mkdir -p results/screen
 for seed in ${SEEDS:-0 1}; do
