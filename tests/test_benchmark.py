@@ -27,3 +27,18 @@ def test_meta_iteration_benchmark_reports_json(root):
     assert res["ratio"] == pytest.approx(res["iteration_s"] / res["physics_s"], rel=0.01)
     assert res["update_share"] == pytest.approx(res["phases_s"]["update"] / res["iteration_s"], abs=0.002)
     assert set(res["before"]) == {"sample", "advantages", "adapt", "update", "iteration"}
+
+
+def test_curvature_benchmark_reports_json(nb, root, tmp_path):
+    """On a tiny untrained checkpoint: every product reported, and the exact one agrees with itself."""
+    cfg = nb.make_config("smoke", meta_batch_size=2, hvp_tasks=2, traj_per_task=2, horizon=10, curvature="fisher")
+    policy = nb.make_policy(cfg)
+    nb.save_checkpoint(tmp_path / "checkpoint.pt", nb.detached_params(policy), 0, [], cfg)
+    r = subprocess.run([sys.executable, str(root / "benchmarks" / "curvature.py"), "--checkpoint",
+                        str(tmp_path / "checkpoint.pt"), "--stride", "3"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert set(res["products"]) == {"fisher_s3", "fisher_s1", "jacobian_s3", "jacobian_s1", "exact"}
+    assert res["tasks"] == 2 and res["states_per_task"] == 2 * 10
+    assert max(res["products"]["exact"]["rel_err"]) == 0.0
+    assert max(res["products"]["jacobian_s1"]["rel_err"]) < 1e-4  # the same Hessian, float32 rounding
