@@ -346,6 +346,12 @@ ABLATION_LABELS = {
     "lvc-scale10-k10b-kl0.1": "LVC, $s=10$, $K=10$ balanced, $\\delta=0.1$",
     "lvc-scale10-k10b-tanh": "LVC, $s=10$, $K=10$ balanced, tanh",
     "lvc-scale10-k10b-tanh-exact": "LVC, $s=10$, $K=10$ balanced, tanh, exact curvature",
+    "lvc-scale10-k10b-tanh-jac": "LVC, $s=10$, $K=10$ balanced, tanh, Jacobian curvature",
+    "lvc-scale10-k10b-tanh-lr0.2": "LVC, $s=10$, $K=10$ balanced, tanh, $\\alpha=0.2$",
+    "lvc-scale10-k10b-tanh-lr0.4": "LVC, $s=10$, $K=10$ balanced, tanh, $\\alpha=0.4$",
+    "lvc-scale10-k10b-tanh-lam0.95": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$",
+    "lvc-scale10-k10b-tanh-lam0.9": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.9$",
+    "lvc-scale10-k10b-tanh-lam0.95-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian curvature",
     "final, i.i.d. directions, 20 M": "LVC, $s=10$, $K=10$ i.i.d.\\ (20\\,M steps)",
     "v1: plain, exact curvature, 250 it": "plain, $s=1$, exact curvature (v1)"}
 

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Every benchmark behind the report, one after the other; run it on an otherwise idle machine (a
+# training job on the same cores would slow both). Each writes its table to results/logs/<name>.txt
+# and its last line, the JSON, to results/<name>.json.
+#   bash scripts/run_benchmarks.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export MUJOCO_GL="${MUJOCO_GL:-egl}"
+PY=.venv/bin/python
+run() {  # name, then the benchmark's command line
+  local name=$1; shift
+  "$PY" "$@" > "results/logs/$name.txt" 2> "results/logs/$name.err"
+  tail -n 1 "results/logs/$name.txt" > "results/$name.json.tmp" && mv "results/$name.json.tmp" "results/$name.json"
+  echo "$(date -u +%FT%TZ) $name done"
+}
+mkdir -p results/logs
+run benchmark_sampler_200 benchmarks/sampler.py --tasks 10       # the final configuration's batch: 200 trajectories
+run benchmark_sampler benchmarks/sampler.py                      # the paper's: 40 tasks x 20 = 800 trajectories
+run benchmark_meta_iteration benchmarks/meta_iteration.py
+run benchmark_curvature benchmarks/curvature.py --checkpoint results/maml/seed3/checkpoint.pt
