@@ -32,7 +32,7 @@ train() {  # name seed [--set ...]
     $PY scripts/evaluate.py --checkpoint "$out/checkpoint.pt" --out "$out/eval.json" >> "results/logs/$name-seed$seed.log" 2>&1
   fi
 }
-BASE=(--set inner_steps=0 --set keep_every=0)
+BASE=(--set inner_steps=0 --set keep_every=0 --set gae_lambda=1.0)  # pinned as they were run, whatever `full` becomes
 ORACLE=(--set meta_iterations=100 --set meta_batch_size=20 --set hvp_tasks=20 --set action_scale=1 --set activation=relu "${BASE[@]}")
 for s in "${SEEDS[@]}"; do train maml "$s"; done
 for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle "$s" --set task_family=backward "${ORACLE[@]}"; done
