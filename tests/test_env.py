@@ -100,38 +100,10 @@ def test_batched_env_equals_independent_gymnasium_envs(nb, threads):
     assert np.abs(ref["obs"][-1]).max() > 1.0  # the trajectories really moved
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_part_stepping_equals_independent_gymnasium_envs(nb, threads):
-    """The overlapped stepping of `sample_batch`: part A runs a step ahead of part B."""
-    directions = np.array([1.0, -1.0, -1.0, 1.0, -1.0])
-    T = 100
-    rng = np.random.default_rng(3)
-    actions = rng.uniform(-1.2, 1.2, size=(T, len(directions), 6))
-    ref = _reference_rollout(nb, directions, 11, actions)
-    env = nb.BatchedHalfCheetah(directions, horizon=T, num_threads=threads)
-    obs = np.empty((T + 1, 5, 17))
-    rew = np.empty((T, 5))
-    obs[0], _ = env.reset(seed=11)
-    parts = [(0, 2), (2, 5)]
-    for t in range(T):
-        for lo, hi in parts:
-            if t > 0:
-                obs[t, lo:hi], rew[t - 1, lo:hi] = env.step_part_wait(lo, hi)
-            env.step_part_async(lo, hi, actions[t, lo:hi])
-    for lo, hi in parts:
-        obs[T, lo:hi], rew[T - 1, lo:hi] = env.step_part_wait(lo, hi)
-    assert (env.t == T).all()
-    with pytest.raises(RuntimeError, match="horizon"):
-        env.step_part_async(0, 2, actions[0, :2])
-    env.close()
-    np.testing.assert_allclose(obs, ref["obs"], rtol=0, atol=1e-6)
-    np.testing.assert_allclose(rew, ref["reward"], rtol=0, atol=1e-6)
-
-
 @pytest.mark.parametrize("per_task", [False, True])
-def test_overlapped_sampler_equals_a_plain_loop_over_gymnasium_envs(nb, per_task):
-    """sample_batch with 2 threads (two halves of the tasks overlapped) against a hand-written loop:
-    independent HalfCheetah-v5 envs, one noise draw of the whole batch per step, one forward pass."""
+def test_sampler_equals_a_plain_loop_over_gymnasium_envs(nb, per_task):
+    """sample_batch (2 physics threads) against a hand-written loop over independent HalfCheetah-v5
+    envs: one noise draw of the whole batch per step, one forward pass, clip and scale by hand."""
     import torch
     K, N, T, scale = 4, 2, 60, 10.0
     cfg = nb.make_config("smoke", num_threads=2, action_scale=scale)
@@ -157,21 +129,6 @@ def test_overlapped_sampler_equals_a_plain_loop_over_gymnasium_envs(nb, per_task
         obs = np.stack([s[0] for s in steps])
         np.testing.assert_allclose(batch.rewards[t].numpy().ravel(), [s[1] for s in steps], rtol=1e-6, atol=1e-6)
     assert batch.returns.abs().max() > 1.0  # the cheetahs moved
-
-
-def test_part_stepping_rejects_misuse(nb):
-    env = nb.BatchedHalfCheetah(np.ones(4), horizon=5, num_threads=2)
-    env.reset(seed=0)
-    env.step_part_async(0, 2, np.zeros((2, 6)))
-    with pytest.raises(RuntimeError, match="overlap"):
-        env.step_part_async(1, 3, np.zeros((2, 6)))
-    with pytest.raises(RuntimeError, match="still being stepped"):
-        env.step(np.zeros((4, 6)))
-    with pytest.raises(ValueError, match="shape"):
-        env.step_part_async(2, 4, np.zeros((3, 6)))
-    env.reset(seed=0)  # a reset while a part is still pending (after an error) leaves a clean env
-    env.step(np.zeros((4, 6)))
-    env.close()
 
 
 def test_batched_reset_noise_is_gymnasiums_and_reproducible(nb):
