@@ -168,27 +168,36 @@ def ablations(results: Path) -> list:
     return rows
 
 
+# screening runs that differ only in the curvature of the meta-update (Fisher: the final configuration's)
+CURVATURE_RUNS = {"fisher": "lvc-scale10-k10b-tanh", "exact": "lvc-scale10-k10b-tanh-exact",
+                  "jacobian": "lvc-scale10-k10b-tanh-jac"}
+
+
+def curvature_stats(ms: list) -> dict:
+    return {"post_backward_mean": float(np.mean([m["returns/post_backward"] for m in ms])),
+            "post_forward_mean": float(np.mean([m["returns/post_forward"] for m in ms])),
+            "post_last10_mean": float(np.mean([m["returns/post"] for m in ms[-10:]])),
+            "rejected_steps": sum(1 for m in ms if m["trpo/ls_step"] < 0),
+            "median_backtracks": float(np.median([m["trpo/ls_step"] for m in ms if m["trpo/ls_step"] >= 0])),
+            "update_s": float(np.mean([m["time/update"] for m in ms]))}
+
+
 def curvature_comparison(results: Path) -> dict | None:
-    """Exact KL Hessian against the Fisher curvature on the same seed and configuration (screening runs
-    lvc-scale10-k10b-tanh[-exact]), over the iterations both have: the post-update returns of the
-    meta-batch (mean over iterations), the line-search statistics and seconds per update."""
-    runs = {}
-    for name, variant in (("fisher", "lvc-scale10-k10b-tanh"), ("exact", "lvc-scale10-k10b-tanh-exact")):
-        path = results / "screen" / variant / "seed0" / "metrics.jsonl"
-        if not path.exists():
-            return None
-        runs[name] = [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
-    n = min(len(v) for v in runs.values())
-    out = {"seed": 0, "iterations": n}
-    for name, ms in runs.items():
-        ms = ms[:n]
-        out[name] = {"post_backward_mean": float(np.mean([m["returns/post_backward"] for m in ms])),
-                     "post_forward_mean": float(np.mean([m["returns/post_forward"] for m in ms])),
-                     "post_last10_mean": float(np.mean([m["returns/post"] for m in ms[-10:]])),
-                     "rejected_steps": sum(1 for m in ms if m["trpo/ls_step"] < 0),
-                     "median_backtracks": float(np.median([m["trpo/ls_step"] for m in ms if m["trpo/ls_step"] >= 0])),
-                     "update_s": float(np.mean([m["time/update"] for m in ms]))}
-    return out
+    """The Fisher curvature against each other curvature (CURVATURE_RUNS), seed by seed, over the
+    iterations both runs have: post-update returns of the meta-batch (mean over iterations), line-search
+    statistics and seconds per update. One entry per (other curvature, seed) pair found."""
+    def metrics(variant, seed):
+        path = results / "screen" / variant / f"seed{seed}" / "metrics.jsonl"
+        return [json.loads(l) for l in path.read_text().splitlines() if l.strip()] if path.exists() else None
+    pairs = []
+    for other in ("exact", "jacobian"):
+        for seed in (0, 1):
+            a, b = metrics(CURVATURE_RUNS["fisher"], seed), metrics(CURVATURE_RUNS[other], seed)
+            if a and b:
+                n = min(len(a), len(b))
+                pairs.append({"other": other, "seed": seed, "iterations": n,
+                              "fisher": curvature_stats(a[:n]), other: curvature_stats(b[:n])})
+    return {"runs": CURVATURE_RUNS, "pairs": pairs} if pairs else None
 
 
 def summarize(results: Path):
@@ -405,17 +414,23 @@ def tex_headline(summary, gendir: Path, results: Path):
                            "hFracAvgMin": f"{min(fa['fraction_1step_per_seed']):.2f}"})
     (gendir / "per_seed.tex").write_text("\n".join(rows or [r"\multicolumn{7}{c}{(no MAML run yet)} \\"])
                                          + "\n\\bottomrule\n")
-    cmp = summary.get("curvature_comparison")
-    for n in ("cmpIters", "cmpFisherPost", "cmpExactPost", "cmpFisherRej", "cmpExactRej", "cmpFisherMed",
-              "cmpExactMed", "cmpFisherUpd", "cmpExactUpd"):
-        macros[n] = "n/a"
-    if cmp:
-        macros["cmpIters"] = str(cmp["iterations"])
-        for name, tag in (("fisher", "Fisher"), ("exact", "Exact")):
-            c = cmp[name]
-            macros.update({f"cmp{tag}Post": f"{(c['post_backward_mean'] + c['post_forward_mean']) / 2:.0f}",
-                           f"cmp{tag}Rej": str(c["rejected_steps"]), f"cmp{tag}Med": f"{c['median_backtracks']:g}",
-                           f"cmp{tag}Upd": f"{c['update_s']:.2f}"})
+    cmp = summary.get("curvature_comparison") or {"pairs": []}
+    for other, tag in (("exact", "Exact"), ("jacobian", "Jac")):
+        for n in ("Iters", "FisherPost", "Post", "FisherRej", "Rej", "FisherMed", "Med", "FisherUpd", "Upd", "Seeds"):
+            macros[f"cmp{tag}{n}"] = "n/a"
+        pairs = [p for p in cmp["pairs"] if p["other"] == other]
+        if not pairs:
+            continue
+        join = lambda f: "/".join(f(p) for p in pairs)  # one figure per seed, in seed order
+        both = lambda c: f"{(c['post_backward_mean'] + c['post_forward_mean']) / 2:.0f}"
+        macros.update({f"cmp{tag}Seeds": join(lambda p: str(p["seed"])), f"cmp{tag}Iters": join(lambda p: str(p["iterations"])),
+                       f"cmp{tag}FisherPost": join(lambda p: both(p["fisher"])), f"cmp{tag}Post": join(lambda p: both(p[other])),
+                       f"cmp{tag}FisherRej": join(lambda p: str(p["fisher"]["rejected_steps"])),
+                       f"cmp{tag}Rej": join(lambda p: str(p[other]["rejected_steps"])),
+                       f"cmp{tag}FisherMed": join(lambda p: f"{p['fisher']['median_backtracks']:g}"),
+                       f"cmp{tag}Med": join(lambda p: f"{p[other]['median_backtracks']:g}"),
+                       f"cmp{tag}FisherUpd": join(lambda p: f"{p['fisher']['update_s']:.2f}"),
+                       f"cmp{tag}Upd": join(lambda p: f"{p[other]['update_s']:.2f}")})
     iid = [a for a in summary.get("ablations", []) if a["name"] == "final, i.i.d. directions, 20 M"]
     if iid:
         macros.update({"hLsRejectedIid": ", ".join(map(str, iid[0]["line_search"]["rejected_steps_per_seed"])),
