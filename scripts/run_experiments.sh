@@ -4,14 +4,15 @@
 # Logs go to results/logs/.   Usage: bash scripts/run_experiments.sh [seeds...]   (default 0 1 2 3 4)
 #   ONLY="oracle_scale10 pretrained" bash scripts/run_experiments.sh   trains only the runs named there
 #   BASELINE_SEEDS="0 1" ...   seeds of the oracles and pretrained (default 0 1 2)
-#   MAML            size `full` (20 M environment steps), every seed
+#   MAML            size `full` (16 M environment steps), every seed
 #   oracle          TRPO on HalfCheetahBackward alone (inner_steps=0), 20 tasks x 20 trajectories, action
 #                   scale 1, 100 iterations = 8 M steps, seeds 0-2 (the stronger oracle: see the report)
 #   oracle_forward  the same on the forward task, seeds 0-2 (for the average over both directions)
 #   oracle_scale10, oracle_forward_scale10   the two oracles again at MAML's policy settings (action scale
 #                   10, 10 x 20 trajectories per iteration, KL 0.05), 200 iterations = 8 M steps, seeds 0-2,
-#                   with ReLU units (_tanh: with tanh units, as the final MAML policy); the report divides
-#                   by the stronger oracle of each direction
+#                   with ReLU units (_tanh: with tanh units, as the final MAML policy; _tanh_lam0.95: and
+#                   GAE lambda 0.95, as the final MAML runs); the report divides by the stronger oracle of
+#                   each direction
 #   pretrained      TRPO on the mixture of both directions, no adaptation, MAML's policy settings and
 #                   budget: 500 iterations of 10 x 20 trajectories (5 tasks per direction) = 20 M steps, seeds 0-2
 #   random          the freshly initialised policy of each seed (evaluation only)
@@ -43,6 +44,9 @@ for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_scale10 "$s" --set task_famil
 for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_forward_scale10 "$s" --set task_family=forward "${ORACLE10[@]}" --set activation=relu; done
 for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_scale10_tanh "$s" --set task_family=backward "${ORACLE10[@]}" --set activation=tanh; done
 for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_forward_scale10_tanh "$s" --set task_family=forward "${ORACLE10[@]}" --set activation=tanh; done
+# does the final configuration's GAE lambda make the oracles stronger too? (the stronger oracle is the reference)
+for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_scale10_tanh_lam0.95 "$s" --set task_family=backward "${ORACLE10[@]}" --set activation=tanh --set gae_lambda=0.95; done
+for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_forward_scale10_tanh_lam0.95 "$s" --set task_family=forward "${ORACLE10[@]}" --set activation=tanh --set gae_lambda=0.95; done
 for s in "${SEEDS[@]}"; do
   [ -n "${ONLY:-}" ] && [[ ! " $ONLY " == *" random "* ]] && continue
   [ -f "results/random/seed$s/eval.json" ] || $PY scripts/evaluate.py --random-init --seed "$s" \

@@ -22,11 +22,13 @@ METHODS = {"maml": "MAML", "pretrained": "pretrained", "pretrained_v1": "pretrai
            "random": "random init", "oracle": "oracle, scale 1", "oracle_scale10": "oracle, scale 10, ReLU",
            "oracle_scale10_tanh": "oracle, scale 10, tanh", "oracle_forward": "forward oracle, scale 1",
            "oracle_forward_scale10": "forward oracle, scale 10, ReLU",
-           "oracle_forward_scale10_tanh": "forward oracle, scale 10, tanh"}
+           "oracle_forward_scale10_tanh": "forward oracle, scale 10, tanh",
+           "oracle_scale10_tanh_lam0.95": "oracle, scale 10, tanh, lambda 0.95",
+           "oracle_forward_scale10_tanh_lam0.95": "forward oracle, scale 10, tanh, lambda 0.95"}
 # the oracle runs of each direction (paths under results/); the reference is the stronger one
-ORACLE_RUNS = {"backward": ["oracle", "oracle_scale10", "oracle_scale10_tanh"],
+ORACLE_RUNS = {"backward": ["oracle", "oracle_scale10", "oracle_scale10_tanh", "oracle_scale10_tanh_lam0.95"],
                "forward": ["oracle_forward", "oracle_forward_scale10", "oracle_forward_scale10_tanh",
-                           "archive/oracle_forward_scale10_4M"]}
+                           "oracle_forward_scale10_tanh_lam0.95", "archive/oracle_forward_scale10_4M"]}
 # Finn et al. 2017, Figure 5 (half-cheetah direction), from shared/reference/anchors.md
 PAPER = {"maml": [-50.7, 293.2, 313.5, 315.7], "maml_sem": [2.9, 8.7, 8.0, 7.1],
          "pretrained": [-43.0, -24.8, -12.9, 19.6], "random": [-35.7, 21.8, 62.3, 86.2], "oracle": 442.7}
@@ -146,7 +148,8 @@ def ablations(results: Path) -> list:
     if oracle["backward"] is None:
         return rows
     groups = [(d.name, d) for d in sorted((results / "screen").glob("*")) if d.is_dir()]
-    groups += [("final, i.i.d. directions, 20 M", results / "archive" / "maml_k10_iid"),
+    groups += [("final, Fisher curvature, lambda 1, 20 M", results / "archive" / "maml_fisher_lam1"),
+               ("final, i.i.d. directions, 20 M", results / "archive" / "maml_k10_iid"),
                ("v1: plain, exact curvature, 250 it", results / "maml_v1")]
     for name, d in groups:
         runs = [r for r in load_runs(d.parent, d.name)]
@@ -361,6 +364,7 @@ ABLATION_LABELS = {
     "lvc-scale10-k10b-tanh-lam0.95": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$",
     "lvc-scale10-k10b-tanh-lam0.9": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.9$",
     "lvc-scale10-k10b-tanh-lam0.95-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian curvature",
+    "final, Fisher curvature, lambda 1, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh (20\\,M steps)",
     "final, i.i.d. directions, 20 M": "LVC, $s=10$, $K=10$ i.i.d.\\ (20\\,M steps)",
     "v1: plain, exact curvature, 250 it": "plain, $s=1$, exact curvature (v1)"}
 
@@ -399,7 +403,9 @@ def tex_headline(summary, gendir: Path, results: Path):
         src = {"oracle": "action scale 1", "oracle_scale10": "action scale 10, ReLU",
                "oracle_scale10_tanh": "action scale 10, tanh", "oracle_forward": "action scale 1",
                "oracle_forward_scale10": "action scale 10, ReLU", "oracle_forward_scale10_tanh": "action scale 10, tanh",
-               "archive/oracle_forward_scale10_4M": "action scale 10, ReLU, 4\\,M steps"}
+               "archive/oracle_forward_scale10_4M": "action scale 10, ReLU, 4\\,M steps",
+               "oracle_scale10_tanh_lam0.95": "action scale 10, tanh, $\\lambda=0.95$",
+               "oracle_forward_scale10_tanh_lam0.95": "action scale 10, tanh, $\\lambda=0.95$"}
         macros.update({"hOracleBackSrc": src.get(h["oracle_return"]["backward_source"], "?"),
                        "hOracleFwdSrc": src.get(h["oracle_return"]["forward_source"], "?")})
         alt = h.get("against_weaker_oracles")
@@ -524,8 +530,7 @@ def readme_table(summary) -> str:
             e = ms[m][d]
             cells = " | ".join(f"{a:.1f} ± {b:.1f}" for a, b in zip(e["mean"], e["sem"]))
             lines.append(f"| {label} ({', '.join(map(str, ms[m]['seeds']))}) | {d} | {cells} |")
-    for m in ("maml", "oracle", "oracle_scale10", "oracle_scale10_tanh", "oracle_forward", "oracle_forward_scale10",
-              "oracle_forward_scale10_tanh", "pretrained"):
+    for m in ("maml", *[m for m in METHODS if m.startswith("oracle")], "pretrained"):
         t = ms.get(m, {}).get("train")
         if t:
             lines.append(f"\n{METHODS[m]}: {t['iterations'][0]} iterations, {t['env_steps'][0] / 1e6:.1f} M environment steps, "
