@@ -437,10 +437,13 @@ def tex_headline(summary, gendir: Path, results: Path):
                        f"cmp{tag}Med": join(lambda p: f"{p[other]['median_backtracks']:g}"),
                        f"cmp{tag}FisherUpd": join(lambda p: f"{p['fisher']['update_s']:.2f}"),
                        f"cmp{tag}Upd": join(lambda p: f"{p[other]['update_s']:.2f}")})
-    iid = [a for a in summary.get("ablations", []) if a["name"] == "final, i.i.d. directions, 20 M"]
-    if iid:
-        macros.update({"hLsRejectedIid": ", ".join(map(str, iid[0]["line_search"]["rejected_steps_per_seed"])),
-                       "hLsMedianIid": ", ".join(f"{x:g}" for x in iid[0]["line_search"]["median_backtracks_of_accepted_per_seed"])})
+    for tag, name in (("Iid", "final, i.i.d. directions, 20 M"), ("Fisher", "final, Fisher curvature, lambda 1, 20 M")):
+        rows = [a for a in summary.get("ablations", []) if a["name"] == name]
+        macros.setdefault(f"hLsRejected{tag}", "n/a"), macros.setdefault(f"hLsMedian{tag}", "n/a")
+        if rows:
+            ls = rows[0]["line_search"]
+            macros.update({f"hLsRejected{tag}": ", ".join(map(str, ls["rejected_steps_per_seed"])),
+                           f"hLsMedian{tag}": ", ".join(f"{x:g}" for x in ls["median_backtracks_of_accepted_per_seed"])})
     arows = []
     order = list(ABLATION_LABELS)
     for a in sorted(summary.get("ablations", []), key=lambda a: order.index(a["name"]) if a["name"] in order else 99):
@@ -470,6 +473,25 @@ def tex_headline(summary, gendir: Path, results: Path):
             macros.update({"biBeforeIter": f"{bb['iteration']:.2f}", "biBeforeUpdate": f"{bb['update']:.2f}",
                            "biBeforeRatio": f"{b['before_ratio']:.2f}",
                            "biBeforeShare": f"{bb['update'] / bb['iteration']:.2f}"})
+    curv = results / "benchmark_curvature.json"
+    for n in ("cvFisherErr", "cvFisherRatio", "cvJacErr", "cvJacS", "cvExactS", "cvFisherS"):
+        macros[n] = "n/a"
+    if curv.exists():
+        c = json.loads(curv.read_text())["products"]
+        fs, js = [k for k in c if k.startswith("fisher_s") and k != "fisher_s1"], [k for k in c if k.startswith("jacobian_s") and k != "jacobian_s1"]
+        span = lambda xs, scale=1, fmt="{:.0f}": "--".join(fmt.format(scale * x) for x in (min(xs), max(xs)))
+        if fs and js:
+            f, j = c[fs[0]], c[js[0]]
+            macros.update({"cvFisherErr": span(f["rel_err"], 100) + "\\%", "cvFisherRatio": span(f["vHv_ratio"], fmt="{:.2f}"),
+                           "cvJacErr": span(j["rel_err"], 100, "{:.1f}") + "\\%", "cvJacS": f"{j['product_s']:.2f}",
+                           "cvExactS": f"{c['exact']['product_s']:.2f}", "cvFisherS": f"{f['product_s']:.3f}"})
+    fisher_bench = results / "benchmark_meta_iteration_fisher.json"
+    for n in ("biFisherIter", "biFisherRatio", "biFisherShare", "biFisherUpdate"):
+        macros[n] = "n/a"
+    if fisher_bench.exists():
+        b = json.loads(fisher_bench.read_text())
+        macros.update({"biFisherIter": f"{b['iteration_s']:.2f}", "biFisherRatio": f"{b['ratio']:.2f}",
+                       "biFisherShare": f"{b['update_share']:.2f}", "biFisherUpdate": f"{b['phases_s']['update']:.2f}"})
     (gendir / "headline.tex").write_text("".join(f"\\newcommand{{\\{n}}}{{{v}}}\n" for n, v in macros.items()))
 
 
