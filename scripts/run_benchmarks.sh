@@ -16,6 +16,7 @@ run() {  # name, then the benchmark's command line
 mkdir -p results/logs
 run benchmark_sampler_200 benchmarks/sampler.py --tasks 10       # the final configuration's batch: 200 trajectories
 run benchmark_sampler benchmarks/sampler.py                      # the paper's: 40 tasks x 20 = 800 trajectories
-run benchmark_meta_iteration benchmarks/meta_iteration.py
+run benchmark_meta_iteration benchmarks/meta_iteration.py                                   # `full`: Jacobian curvature
+run benchmark_meta_iteration_fisher benchmarks/meta_iteration.py --set curvature=fisher      # the cheaper Fisher curvature
 # the Fisher-curvature final run of seed 3, measured while it was results/maml/seed3
 run benchmark_curvature benchmarks/curvature.py --checkpoint results/archive/maml_fisher_lam1/seed3/checkpoint.pt
