@@ -10,9 +10,8 @@
 #   oracle_forward  the same on the forward task, seeds 0-2 (for the average over both directions)
 #   oracle_scale10, oracle_forward_scale10   the two oracles again at MAML's policy settings (action scale
 #                   10, 10 x 20 trajectories per iteration, KL 0.05), 200 iterations = 8 M steps, seeds 0-2,
-#                   with ReLU units (_tanh: with tanh units, as the final MAML policy; _tanh_lam0.95: and
-#                   GAE lambda 0.95, as the final MAML runs); the report divides by the stronger oracle of
-#                   each direction
+#                   with ReLU units (_tanh: with tanh units, as the final MAML policy; _tanh_16M: seed 0 of
+#                   those continued to 16 M steps); the report divides by the stronger oracle of each direction
 #   pretrained      TRPO on the mixture of both directions, no adaptation, MAML's policy settings and
 #                   budget: 500 iterations of 10 x 20 trajectories (5 tasks per direction) = 20 M steps, seeds 0-2
 #   random          the freshly initialised policy of each seed (evaluation only)
@@ -44,9 +43,15 @@ for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_scale10 "$s" --set task_famil
 for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_forward_scale10 "$s" --set task_family=forward "${ORACLE10[@]}" --set activation=relu; done
 for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_scale10_tanh "$s" --set task_family=backward "${ORACLE10[@]}" --set activation=tanh; done
 for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_forward_scale10_tanh "$s" --set task_family=forward "${ORACLE10[@]}" --set activation=tanh; done
-# does the final configuration's GAE lambda make the oracles stronger too? (the stronger oracle is the reference)
-for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_scale10_tanh_lam0.95 "$s" --set task_family=backward "${ORACLE10[@]}" --set activation=tanh --set gae_lambda=0.95; done
-for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_forward_scale10_tanh_lam0.95 "$s" --set task_family=forward "${ORACLE10[@]}" --set activation=tanh --set gae_lambda=0.95; done
+# the tanh oracles still improve at 8 M steps: continued to MAML's 16 M (400 iterations) from their 8 M
+# checkpoint, seed 0 (the stronger oracle is the reference)
+for d in oracle_scale10_tanh oracle_forward_scale10_tanh; do
+  if [ -f "results/$d/seed0/checkpoint.pt" ] && [ ! -f "results/${d}_16M/seed0/checkpoint.pt" ]; then
+    mkdir -p "results/${d}_16M/seed0" && cp "results/$d/seed0/checkpoint.pt" "results/$d/seed0/metrics.jsonl" "results/${d}_16M/seed0/"
+  fi
+done
+train oracle_scale10_tanh_16M 0 --set task_family=backward "${ORACLE10[@]}" --set activation=tanh --set meta_iterations=400
+train oracle_forward_scale10_tanh_16M 0 --set task_family=forward "${ORACLE10[@]}" --set activation=tanh --set meta_iterations=400
 for s in "${SEEDS[@]}"; do
   [ -n "${ONLY:-}" ] && [[ ! " $ONLY " == *" random "* ]] && continue
   [ -f "results/random/seed$s/eval.json" ] || $PY scripts/evaluate.py --random-init --seed "$s" \

@@ -23,12 +23,12 @@ METHODS = {"maml": "MAML", "pretrained": "pretrained", "pretrained_v1": "pretrai
            "oracle_scale10_tanh": "oracle, scale 10, tanh", "oracle_forward": "forward oracle, scale 1",
            "oracle_forward_scale10": "forward oracle, scale 10, ReLU",
            "oracle_forward_scale10_tanh": "forward oracle, scale 10, tanh",
-           "oracle_scale10_tanh_lam0.95": "oracle, scale 10, tanh, lambda 0.95",
-           "oracle_forward_scale10_tanh_lam0.95": "forward oracle, scale 10, tanh, lambda 0.95"}
+           "oracle_scale10_tanh_16M": "oracle, scale 10, tanh, 16 M steps",
+           "oracle_forward_scale10_tanh_16M": "forward oracle, scale 10, tanh, 16 M steps"}
 # the oracle runs of each direction (paths under results/); the reference is the stronger one
-ORACLE_RUNS = {"backward": ["oracle", "oracle_scale10", "oracle_scale10_tanh", "oracle_scale10_tanh_lam0.95"],
+ORACLE_RUNS = {"backward": ["oracle", "oracle_scale10", "oracle_scale10_tanh", "oracle_scale10_tanh_16M"],
                "forward": ["oracle_forward", "oracle_forward_scale10", "oracle_forward_scale10_tanh",
-                           "oracle_forward_scale10_tanh_lam0.95", "archive/oracle_forward_scale10_4M"]}
+                           "oracle_forward_scale10_tanh_16M", "archive/oracle_forward_scale10_4M"]}
 # Finn et al. 2017, Figure 5 (half-cheetah direction), from shared/reference/anchors.md
 PAPER = {"maml": [-50.7, 293.2, 313.5, 315.7], "maml_sem": [2.9, 8.7, 8.0, 7.1],
          "pretrained": [-43.0, -24.8, -12.9, 19.6], "random": [-35.7, 21.8, 62.3, 86.2], "oracle": 442.7}
@@ -404,8 +404,8 @@ def tex_headline(summary, gendir: Path, results: Path):
                "oracle_scale10_tanh": "action scale 10, tanh", "oracle_forward": "action scale 1",
                "oracle_forward_scale10": "action scale 10, ReLU", "oracle_forward_scale10_tanh": "action scale 10, tanh",
                "archive/oracle_forward_scale10_4M": "action scale 10, ReLU, 4\\,M steps",
-               "oracle_scale10_tanh_lam0.95": "action scale 10, tanh, $\\lambda=0.95$",
-               "oracle_forward_scale10_tanh_lam0.95": "action scale 10, tanh, $\\lambda=0.95$"}
+               "oracle_scale10_tanh_16M": "action scale 10, tanh, 16\\,M steps",
+               "oracle_forward_scale10_tanh_16M": "action scale 10, tanh, 16\\,M steps"}
         macros.update({"hOracleBackSrc": src.get(h["oracle_return"]["backward_source"], "?"),
                        "hOracleFwdSrc": src.get(h["oracle_return"]["forward_source"], "?")})
         alt = h.get("against_weaker_oracles")
