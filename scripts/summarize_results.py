@@ -171,9 +171,9 @@ def ablations(results: Path) -> list:
     return rows
 
 
-# screening runs that differ only in the curvature of the meta-update (Fisher: the final configuration's)
-CURVATURE_RUNS = {"fisher": "lvc-scale10-k10b-tanh", "exact": "lvc-scale10-k10b-tanh-exact",
-                  "jacobian": "lvc-scale10-k10b-tanh-jac"}
+# pairs of screening runs that differ only in the curvature of the meta-update: (Fisher run, other run)
+CURVATURE_PAIRS = {"exact": ("lvc-scale10-k10b-tanh", "lvc-scale10-k10b-tanh-exact"),
+                   "jacobian": ("lvc-scale10-k10b-tanh-lam0.95", "lvc-scale10-k10b-tanh-lam0.95-jac")}
 
 
 def curvature_stats(ms: list) -> dict:
@@ -186,21 +186,21 @@ def curvature_stats(ms: list) -> dict:
 
 
 def curvature_comparison(results: Path) -> dict | None:
-    """The Fisher curvature against each other curvature (CURVATURE_RUNS), seed by seed, over the
+    """The Fisher curvature against each other curvature (CURVATURE_PAIRS), seed by seed, over the
     iterations both runs have: post-update returns of the meta-batch (mean over iterations), line-search
     statistics and seconds per update. One entry per (other curvature, seed) pair found."""
     def metrics(variant, seed):
         path = results / "screen" / variant / f"seed{seed}" / "metrics.jsonl"
         return [json.loads(l) for l in path.read_text().splitlines() if l.strip()] if path.exists() else None
     pairs = []
-    for other in ("exact", "jacobian"):
+    for other, (fisher_run, other_run) in CURVATURE_PAIRS.items():
         for seed in (0, 1):
-            a, b = metrics(CURVATURE_RUNS["fisher"], seed), metrics(CURVATURE_RUNS[other], seed)
+            a, b = metrics(fisher_run, seed), metrics(other_run, seed)
             if a and b:
                 n = min(len(a), len(b))
                 pairs.append({"other": other, "seed": seed, "iterations": n,
                               "fisher": curvature_stats(a[:n]), other: curvature_stats(b[:n])})
-    return {"runs": CURVATURE_RUNS, "pairs": pairs} if pairs else None
+    return {"runs": CURVATURE_PAIRS, "pairs": pairs} if pairs else None
 
 
 def summarize(results: Path):
