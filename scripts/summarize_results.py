@@ -382,9 +382,9 @@ def tex_headline(summary, gendir: Path, results: Path):
         fb, fa = h["backward"], h["direction_average"]
         for i, seed in enumerate(h["seeds"]):
             rows.append(f"{seed} & {h['env_steps_per_seed'][i] / 1e6:.1f} & {h['wall_minutes_per_seed'][i]:.1f} & "
-                        f"{h['return_1step_per_seed']['backward'][i]:.1f} & {fb['fraction_1step_per_seed'][i]:.2f} & "
+                        f"{h['return_1step_per_seed']['backward'][i]:.1f} & {fb['fraction_1step_per_seed'][i]:.3f} & "
                         f"{h['return_1step_per_seed']['forward'][i]:.1f} & "
-                        + (f"{fa['fraction_1step_per_seed'][i]:.2f}" if fa else "--") + r" \\")
+                        + (f"{fa['fraction_1step_per_seed'][i]:.3f}" if fa else "--") + r" \\")
         macros.update({"hSeeds": ", ".join(map(str, h["seeds"])), "hNumSeeds": str(len(h["seeds"])),
                        "hEnvSteps": f"{np.mean(h['env_steps_per_seed']) / 1e6:.0f}",
                        "hWall": f"{np.mean(h['wall_minutes_per_seed']):.1f}",
@@ -535,9 +535,9 @@ def readme_table(summary) -> str:
                   "|---|---|---|---|---|---|---|"]
         for i, seed in enumerate(h["seeds"]):
             lines.append(f"| {seed} | {h['env_steps_per_seed'][i] / 1e6:.1f} M | {h['wall_minutes_per_seed'][i]:.1f} | "
-                         f"{h['return_1step_per_seed']['backward'][i]:.1f} | {h['backward']['fraction_1step_per_seed'][i]:.2f} | "
+                         f"{h['return_1step_per_seed']['backward'][i]:.1f} | {h['backward']['fraction_1step_per_seed'][i]:.3f} | "
                          f"{h['return_1step_per_seed']['forward'][i]:.1f} | "
-                         + (f"{fa['fraction_1step_per_seed'][i]:.2f} |" if fa else "– |"))
+                         + (f"{fa['fraction_1step_per_seed'][i]:.3f} |" if fa else "– |"))
         lo, hi = h["backward"]["fraction_1step_ci95"]
         lines += ["", f"After one step MAML reaches {h['backward']['fraction_1step']:.2f} of the backward oracle's return "
                   f"({h['oracle_return']['backward']:.1f}) on average over seeds, 95 % interval across seeds "
