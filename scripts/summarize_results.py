@@ -177,11 +177,13 @@ CURVATURE_PAIRS = {"exact": ("lvc-scale10-k10b-tanh", "lvc-scale10-k10b-tanh-exa
 
 
 def curvature_stats(ms: list) -> dict:
+    """One run's metrics (a list of iterations): post-update returns, line search, update seconds."""
+    ls = line_search_stats([{"metrics": ms}])
     return {"post_backward_mean": float(np.mean([m["returns/post_backward"] for m in ms])),
             "post_forward_mean": float(np.mean([m["returns/post_forward"] for m in ms])),
             "post_last10_mean": float(np.mean([m["returns/post"] for m in ms[-10:]])),
-            "rejected_steps": sum(1 for m in ms if m["trpo/ls_step"] < 0),
-            "median_backtracks": float(np.median([m["trpo/ls_step"] for m in ms if m["trpo/ls_step"] >= 0])),
+            "rejected_steps": ls["rejected_steps_per_seed"][0],
+            "median_backtracks": ls["median_backtracks_of_accepted_per_seed"][0],
             "update_s": float(np.mean([m["time/update"] for m in ms]))}
 
 
