@@ -40,10 +40,10 @@ VARIANTS=(
   "lvc-scale10-k10b-tanh-lr0.4|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=tanh --set inner_lr=0.4 --set eval_inner_lrs=[0.4,0.2,0.2]"
   "lvc-scale10-k10b-tanh-lam0.95|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=tanh --set gae_lambda=0.95"
   # the exact curvature at about a third of its cost per product (curvature 'jacobian'), alone and with GAE lambda
-  # 0.95; a lower lambda still
+  # 0.95; a lower lambda still, with the Jacobian curvature
   "lvc-scale10-k10b-tanh-jac|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=tanh --set curvature=jacobian"
   "lvc-scale10-k10b-tanh-lam0.95-jac|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=tanh --set gae_lambda=0.95 --set curvature=jacobian"
-  "lvc-scale10-k10b-tanh-lam0.9|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=tanh --set gae_lambda=0.9"
+  "lvc-scale10-k10b-tanh-lam0.9-jac|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=tanh --set gae_lambda=0.9 --set curvature=jacobian"
 )
 mkdir -p results/screen
 for seed in ${SEEDS:-0 1}; do
