@@ -30,17 +30,16 @@ import nbdefs  # noqa: E402
 
 
 def meta_problem(nb, policy, theta, cfg, it):
-    """The MetaProblem of iteration `it` of cfg.seed's streams, sampled as `meta_iteration` does."""
-    K, N, T = cfg.meta_batch_size, cfg.traj_per_task, cfg.horizon
-    env = nb.BatchedHalfCheetah(np.ones(K * N), T, cfg.ctrl_cost_weight, cfg.num_threads)
-    env.directions[:] = np.repeat(nb.sample_directions(cfg, nb.rng_streams(cfg.seed, it, "tasks")[0], K), N)
-    pre = nb.sample_batch(env, policy, theta, K, T, cfg.action_scale, *nb.stream_seeds(cfg, it, "pre"))
-    pre_adv = nb.batch_advantages(pre, cfg)
-    params = nb.adapt(policy, theta, pre, pre_adv, cfg.inner_lr, first_order=True, objective=cfg.inner_objective)
-    post = nb.sample_batch(env, policy, params, K, T, cfg.action_scale, *nb.stream_seeds(cfg, it, "post"))
-    env.close()
-    problem = nb.MetaProblem(policy, cfg, [(pre, pre_adv)] * cfg.inner_steps, post, nb.batch_advantages(post, cfg), theta)
-    return problem.subset(cfg.hvp_tasks) if cfg.hvp_tasks < K else problem
+    """The MetaProblem that iteration `it` of cfg.seed's streams hands its meta-update, at `theta`
+    (restricted to the hvp_tasks tasks the curvature sees)."""
+    env = nb.BatchedHalfCheetah(np.ones(cfg.meta_batch_size * cfg.traj_per_task), cfg.horizon,
+                                cfg.ctrl_cost_weight, cfg.num_threads)
+    try:
+        _, result = nb.meta_iteration(cfg, policy, theta, it, env, check=lambda name, x: x)
+    finally:
+        env.close()
+    problem = result.problem
+    return problem.subset(cfg.hvp_tasks) if cfg.hvp_tasks < cfg.meta_batch_size else problem
 
 
 def main():

@@ -11,7 +11,8 @@
 #   oracle_scale10, oracle_forward_scale10   the two oracles again at MAML's policy settings (action scale
 #                   10, 10 x 20 trajectories per iteration, KL 0.05), 200 iterations = 8 M steps, seeds 0-2,
 #                   with ReLU units (_tanh: with tanh units, as the final MAML policy; _tanh_16M: seed 0 of
-#                   those continued to 16 M steps); the report divides by the stronger oracle of each direction
+#                   those continued to 16 M steps, _tanh_20M: on to 20 M); the report divides by the stronger
+#                   oracle of each direction
 #   pretrained      TRPO on the mixture of both directions, no adaptation, MAML's policy settings and
 #                   budget: 500 iterations of 10 x 20 trajectories (5 tasks per direction) = 20 M steps, seeds 0-2
 #   random          the freshly initialised policy of each seed (evaluation only)
@@ -52,6 +53,14 @@ for d in oracle_scale10_tanh oracle_forward_scale10_tanh; do
 done
 train oracle_scale10_tanh_16M 0 --set task_family=backward "${ORACLE10[@]}" --set activation=tanh --set meta_iterations=400
 train oracle_forward_scale10_tanh_16M 0 --set task_family=forward "${ORACLE10[@]}" --set activation=tanh --set meta_iterations=400
+# and on to 20 M (500 iterations) from their 16 M checkpoint, when MAML's budget became 20 M
+for d in oracle_scale10_tanh oracle_forward_scale10_tanh; do
+  if [ -f "results/${d}_16M/seed0/checkpoint.pt" ] && [ ! -f "results/${d}_20M/seed0/checkpoint.pt" ]; then
+    mkdir -p "results/${d}_20M/seed0" && cp "results/${d}_16M/seed0/checkpoint.pt" "results/${d}_16M/seed0/metrics.jsonl" "results/${d}_20M/seed0/"
+  fi
+done
+train oracle_scale10_tanh_20M 0 --set task_family=backward "${ORACLE10[@]}" --set activation=tanh --set meta_iterations=500
+train oracle_forward_scale10_tanh_20M 0 --set task_family=forward "${ORACLE10[@]}" --set activation=tanh --set meta_iterations=500
 for s in "${SEEDS[@]}"; do
   [ -n "${ONLY:-}" ] && [[ ! " $ONLY " == *" random "* ]] && continue
   [ -f "results/random/seed$s/eval.json" ] || $PY scripts/evaluate.py --random-init --seed "$s" \

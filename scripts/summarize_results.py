@@ -24,11 +24,15 @@ METHODS = {"maml": "MAML", "pretrained": "pretrained", "pretrained_v1": "pretrai
            "oracle_forward_scale10": "forward oracle, scale 10, ReLU",
            "oracle_forward_scale10_tanh": "forward oracle, scale 10, tanh",
            "oracle_scale10_tanh_16M": "oracle, scale 10, tanh, 16 M steps",
-           "oracle_forward_scale10_tanh_16M": "forward oracle, scale 10, tanh, 16 M steps"}
+           "oracle_forward_scale10_tanh_16M": "forward oracle, scale 10, tanh, 16 M steps",
+           "oracle_scale10_tanh_20M": "oracle, scale 10, tanh, 20 M steps",
+           "oracle_forward_scale10_tanh_20M": "forward oracle, scale 10, tanh, 20 M steps"}
 # the oracle runs of each direction (paths under results/); the reference is the stronger one
-ORACLE_RUNS = {"backward": ["oracle", "oracle_scale10", "oracle_scale10_tanh", "oracle_scale10_tanh_16M"],
+ORACLE_RUNS = {"backward": ["oracle", "oracle_scale10", "oracle_scale10_tanh", "oracle_scale10_tanh_16M",
+                            "oracle_scale10_tanh_20M"],
                "forward": ["oracle_forward", "oracle_forward_scale10", "oracle_forward_scale10_tanh",
-                           "oracle_forward_scale10_tanh_16M", "archive/oracle_forward_scale10_4M"]}
+                           "oracle_forward_scale10_tanh_16M", "oracle_forward_scale10_tanh_20M",
+                           "archive/oracle_forward_scale10_4M"]}
 # Finn et al. 2017, Figure 5 (half-cheetah direction), from shared/reference/anchors.md
 PAPER = {"maml": [-50.7, 293.2, 313.5, 315.7], "maml_sem": [2.9, 8.7, 8.0, 7.1],
          "pretrained": [-43.0, -24.8, -12.9, 19.6], "random": [-35.7, 21.8, 62.3, 86.2], "oracle": 442.7}
@@ -364,7 +368,7 @@ ABLATION_LABELS = {
     "lvc-scale10-k10b-tanh-lr0.2": "LVC, $s=10$, $K=10$ balanced, tanh, $\\alpha=0.2$",
     "lvc-scale10-k10b-tanh-lr0.4": "LVC, $s=10$, $K=10$ balanced, tanh, $\\alpha=0.4$",
     "lvc-scale10-k10b-tanh-lam0.95": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$",
-    "lvc-scale10-k10b-tanh-lam0.9": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.9$",
+    "lvc-scale10-k10b-tanh-lam0.9-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.9$, Jacobian curvature",
     "lvc-scale10-k10b-tanh-lam0.95-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian curvature",
     "final, Fisher curvature, lambda 1, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh (20\\,M steps)",
     "final, i.i.d. directions, 20 M": "LVC, $s=10$, $K=10$ i.i.d.\\ (20\\,M steps)",
@@ -407,7 +411,9 @@ def tex_headline(summary, gendir: Path, results: Path):
                "oracle_forward_scale10": "action scale 10, ReLU", "oracle_forward_scale10_tanh": "action scale 10, tanh",
                "archive/oracle_forward_scale10_4M": "action scale 10, ReLU, 4\\,M steps",
                "oracle_scale10_tanh_16M": "action scale 10, tanh, 16\\,M steps",
-               "oracle_forward_scale10_tanh_16M": "action scale 10, tanh, 16\\,M steps"}
+               "oracle_forward_scale10_tanh_16M": "action scale 10, tanh, 16\\,M steps",
+               "oracle_scale10_tanh_20M": "action scale 10, tanh, 20\\,M steps",
+               "oracle_forward_scale10_tanh_20M": "action scale 10, tanh, 20\\,M steps"}
         macros.update({"hOracleBackSrc": src.get(h["oracle_return"]["backward_source"], "?"),
                        "hOracleFwdSrc": src.get(h["oracle_return"]["forward_source"], "?")})
         alt = h.get("against_weaker_oracles")
