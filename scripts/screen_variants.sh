@@ -44,6 +44,7 @@ VARIANTS=(
   "lvc-scale10-k10b-tanh-jac|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=tanh --set curvature=jacobian"
   "lvc-scale10-k10b-tanh-lam0.95-jac|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=tanh --set gae_lambda=0.95 --set curvature=jacobian"
   "lvc-scale10-k10b-tanh-lam0.9-jac|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=tanh --set gae_lambda=0.9 --set curvature=jacobian"
+  "lvc-scale10-k10b-tanh-lam0.8-jac|80|--set inner_objective=lvc --set action_scale=10 --set meta_batch_size=10 --set hvp_tasks=10 --set max_kl=0.05 --set balanced_tasks=true --set activation=tanh --set gae_lambda=0.8 --set curvature=jacobian"
 )
 mkdir -p results/screen
 for seed in ${SEEDS:-0 1}; do

@@ -369,6 +369,7 @@ ABLATION_LABELS = {
     "lvc-scale10-k10b-tanh-lr0.4": "LVC, $s=10$, $K=10$ balanced, tanh, $\\alpha=0.4$",
     "lvc-scale10-k10b-tanh-lam0.95": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$",
     "lvc-scale10-k10b-tanh-lam0.9-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.9$, Jacobian curvature",
+    "lvc-scale10-k10b-tanh-lam0.8-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.8$, Jacobian curvature",
     "lvc-scale10-k10b-tanh-lam0.95-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian curvature",
     "final, Fisher curvature, lambda 1, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh (20\\,M steps)",
     "final, i.i.d. directions, 20 M": "LVC, $s=10$, $K=10$ i.i.d.\\ (20\\,M steps)",
