@@ -145,14 +145,15 @@ def headline(results: Path) -> dict | None:
 
 
 def ablations(results: Path) -> list:
-    """Screening runs (results/screen/<variant>/seed*) and earlier full runs (results/archive/maml_k10_iid,
+    """Screening runs (results/screen/<variant>/seed*) and earlier full runs (results/archive/*,
     results/maml_v1)."""
     oracle = oracles(results)
     rows = []
     if oracle["backward"] is None:
         return rows
     groups = [(d.name, d) for d in sorted((results / "screen").glob("*")) if d.is_dir()]
-    groups += [("final, Fisher curvature, lambda 1, 20 M", results / "archive" / "maml_fisher_lam1"),
+    groups += [("final, lambda 0.95, 16 M", results / "archive" / "maml_lam0.95_16M"),
+               ("final, Fisher curvature, lambda 1, 20 M", results / "archive" / "maml_fisher_lam1"),
                ("final, i.i.d. directions, 20 M", results / "archive" / "maml_k10_iid"),
                ("v1: plain, exact curvature, 250 it", results / "maml_v1")]
     for name, d in groups:
@@ -371,6 +372,7 @@ ABLATION_LABELS = {
     "lvc-scale10-k10b-tanh-lam0.9-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.9$, Jacobian curvature",
     "lvc-scale10-k10b-tanh-lam0.8-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.8$, Jacobian curvature",
     "lvc-scale10-k10b-tanh-lam0.95-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian curvature",
+    "final, lambda 0.95, 16 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian (16\\,M steps)",
     "final, Fisher curvature, lambda 1, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh (20\\,M steps)",
     "final, i.i.d. directions, 20 M": "LVC, $s=10$, $K=10$ i.i.d.\\ (20\\,M steps)",
     "v1: plain, exact curvature, 250 it": "plain, $s=1$, exact curvature (v1)"}
