@@ -18,21 +18,23 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+# every oracle run (path under results/): its direction and protocol. The reference of a direction is
+# its stronger run; the other maps below are derived from this one
+ORACLES = {"oracle": ("backward", "action scale 1"), "oracle_scale10": ("backward", "action scale 10, ReLU"),
+           "oracle_scale10_tanh": ("backward", "action scale 10, tanh"),
+           "oracle_forward": ("forward", "action scale 1"), "oracle_forward_scale10": ("forward", "action scale 10, ReLU"),
+           "oracle_forward_scale10_tanh": ("forward", "action scale 10, tanh"),
+           "oracle_scale10_tanh_16M": ("backward", "action scale 10, tanh, 16 M steps"),
+           "oracle_forward_scale10_tanh_16M": ("forward", "action scale 10, tanh, 16 M steps"),
+           "oracle_scale10_tanh_20M": ("backward", "action scale 10, tanh, 20 M steps"),
+           "oracle_forward_scale10_tanh_20M": ("forward", "action scale 10, tanh, 20 M steps"),
+           "archive/oracle_forward_scale10_4M": ("forward", "action scale 10, ReLU, 4 M steps")}
+ORACLE_RUNS = {d: [name for name, (dd, _) in ORACLES.items() if dd == d] for d in ("backward", "forward")}
+# the methods of the tables, in order (archived oracles only serve as references)
 METHODS = {"maml": "MAML", "pretrained": "pretrained", "pretrained_v1": "pretrained (v1: 8 M steps, scale 1)",
-           "random": "random init", "oracle": "oracle, scale 1", "oracle_scale10": "oracle, scale 10, ReLU",
-           "oracle_scale10_tanh": "oracle, scale 10, tanh", "oracle_forward": "forward oracle, scale 1",
-           "oracle_forward_scale10": "forward oracle, scale 10, ReLU",
-           "oracle_forward_scale10_tanh": "forward oracle, scale 10, tanh",
-           "oracle_scale10_tanh_16M": "oracle, scale 10, tanh, 16 M steps",
-           "oracle_forward_scale10_tanh_16M": "forward oracle, scale 10, tanh, 16 M steps",
-           "oracle_scale10_tanh_20M": "oracle, scale 10, tanh, 20 M steps",
-           "oracle_forward_scale10_tanh_20M": "forward oracle, scale 10, tanh, 20 M steps"}
-# the oracle runs of each direction (paths under results/); the reference is the stronger one
-ORACLE_RUNS = {"backward": ["oracle", "oracle_scale10", "oracle_scale10_tanh", "oracle_scale10_tanh_16M",
-                            "oracle_scale10_tanh_20M"],
-               "forward": ["oracle_forward", "oracle_forward_scale10", "oracle_forward_scale10_tanh",
-                           "oracle_forward_scale10_tanh_16M", "oracle_forward_scale10_tanh_20M",
-                           "archive/oracle_forward_scale10_4M"]}
+           "random": "random init",
+           **{name: ("oracle, " if d == "backward" else "forward oracle, ") + proto.replace("action scale", "scale")
+              for name, (d, proto) in ORACLES.items() if not name.startswith("archive/")}}
 # Finn et al. 2017, Figure 5 (half-cheetah direction), from shared/reference/anchors.md
 PAPER = {"maml": [-50.7, 293.2, 313.5, 315.7], "maml_sem": [2.9, 8.7, 8.0, 7.1],
          "pretrained": [-43.0, -24.8, -12.9, 19.6], "random": [-35.7, 21.8, 62.3, 86.2], "oracle": 442.7}
@@ -409,14 +411,7 @@ def tex_headline(summary, gendir: Path, results: Path):
                        "hLsMedian": ", ".join(f"{x:g}" for x in lsr["median_backtracks_of_accepted_per_seed"])})
         if h["oracle_return"]["forward"]:
             macros["hOracleFwd"] = f"{h['oracle_return']['forward']:.1f}"
-        src = {"oracle": "action scale 1", "oracle_scale10": "action scale 10, ReLU",
-               "oracle_scale10_tanh": "action scale 10, tanh", "oracle_forward": "action scale 1",
-               "oracle_forward_scale10": "action scale 10, ReLU", "oracle_forward_scale10_tanh": "action scale 10, tanh",
-               "archive/oracle_forward_scale10_4M": "action scale 10, ReLU, 4\\,M steps",
-               "oracle_scale10_tanh_16M": "action scale 10, tanh, 16\\,M steps",
-               "oracle_forward_scale10_tanh_16M": "action scale 10, tanh, 16\\,M steps",
-               "oracle_scale10_tanh_20M": "action scale 10, tanh, 20\\,M steps",
-               "oracle_forward_scale10_tanh_20M": "action scale 10, tanh, 20\\,M steps"}
+        src = {name: proto.replace(" M steps", "\\,M steps") for name, (_, proto) in ORACLES.items()}
         macros.update({"hOracleBackSrc": src.get(h["oracle_return"]["backward_source"], "?"),
                        "hOracleFwdSrc": src.get(h["oracle_return"]["forward_source"], "?")})
         alt = h.get("against_weaker_oracles")
