@@ -28,6 +28,8 @@ ORACLES = {"oracle": ("backward", "action scale 1"), "oracle_scale10": ("backwar
            "oracle_forward_scale10_tanh_16M": ("forward", "action scale 10, tanh, 16 M steps"),
            "oracle_scale10_tanh_20M": ("backward", "action scale 10, tanh, 20 M steps"),
            "oracle_forward_scale10_tanh_20M": ("forward", "action scale 10, tanh, 20 M steps"),
+           "oracle_scale10_tanh_lam0.9": ("backward", "action scale 10, tanh, GAE lambda 0.9"),
+           "oracle_forward_scale10_tanh_lam0.9": ("forward", "action scale 10, tanh, GAE lambda 0.9"),
            "archive/oracle_forward_scale10_4M": ("forward", "action scale 10, ReLU, 4 M steps")}
 ORACLE_RUNS = {d: [name for name, (dd, _) in ORACLES.items() if dd == d] for d in ("backward", "forward")}
 # the methods of the tables, in order (archived oracles only serve as references)
@@ -411,7 +413,8 @@ def tex_headline(summary, gendir: Path, results: Path):
                        "hLsMedian": ", ".join(f"{x:g}" for x in lsr["median_backtracks_of_accepted_per_seed"])})
         if h["oracle_return"]["forward"]:
             macros["hOracleFwd"] = f"{h['oracle_return']['forward']:.1f}"
-        src = {name: proto.replace(" M steps", "\\,M steps") for name, (_, proto) in ORACLES.items()}
+        src = {name: proto.replace(" M steps", "\\,M steps").replace("lambda", "$\\lambda$")
+               for name, (_, proto) in ORACLES.items()}
         macros.update({"hOracleBackSrc": src.get(h["oracle_return"]["backward_source"], "?"),
                        "hOracleFwdSrc": src.get(h["oracle_return"]["forward_source"], "?")})
         alt = h.get("against_weaker_oracles")
