@@ -12,7 +12,7 @@
 #                   10, 10 x 20 trajectories per iteration, KL 0.05), 200 iterations = 8 M steps, seeds 0-2,
 #                   with ReLU units (_tanh: with tanh units, as the final MAML policy; _tanh_16M: seed 0 of
 #                   those continued to 16 M steps, _tanh_20M: on to 20 M); the report divides by the stronger
-#                   oracle of each direction; _tanh_lam0.9: with GAE lambda 0.9 as MAML, 8 M steps, seed 0
+#                   oracle of each direction; _tanh_lam0.95: with GAE lambda 0.95 as MAML, 8 M steps, seed 0
 #   pretrained      TRPO on the mixture of both directions, no adaptation, MAML's policy settings and
 #                   budget: 500 iterations of 10 x 20 trajectories (5 tasks per direction) = 20 M steps, seeds 0-2
 #   random          the freshly initialised policy of each seed (evaluation only)
@@ -61,9 +61,9 @@ for d in oracle_scale10_tanh oracle_forward_scale10_tanh; do
 done
 train oracle_scale10_tanh_20M 0 --set task_family=backward "${ORACLE10[@]}" --set activation=tanh --set meta_iterations=500
 train oracle_forward_scale10_tanh_20M 0 --set task_family=forward "${ORACLE10[@]}" --set activation=tanh --set meta_iterations=500
-# the same protocol with MAML's GAE lambda 0.9 instead of 1, 8 M steps, seed 0: does the oracle gain from it too?
-train oracle_scale10_tanh_lam0.9 0 --set task_family=backward "${ORACLE10[@]}" --set activation=tanh --set gae_lambda=0.9
-train oracle_forward_scale10_tanh_lam0.9 0 --set task_family=forward "${ORACLE10[@]}" --set activation=tanh --set gae_lambda=0.9
+# the same protocol with MAML's GAE lambda 0.95 instead of 1, 8 M steps, seed 0: does the oracle gain from it too?
+train oracle_scale10_tanh_lam0.95 0 --set task_family=backward "${ORACLE10[@]}" --set activation=tanh --set gae_lambda=0.95
+train oracle_forward_scale10_tanh_lam0.95 0 --set task_family=forward "${ORACLE10[@]}" --set activation=tanh --set gae_lambda=0.95
 for s in "${SEEDS[@]}"; do
   [ -n "${ONLY:-}" ] && [[ ! " $ONLY " == *" random "* ]] && continue
   [ -f "results/random/seed$s/eval.json" ] || $PY scripts/evaluate.py --random-init --seed "$s" \

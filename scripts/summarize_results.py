@@ -28,8 +28,8 @@ ORACLES = {"oracle": ("backward", "action scale 1"), "oracle_scale10": ("backwar
            "oracle_forward_scale10_tanh_16M": ("forward", "action scale 10, tanh, 16 M steps"),
            "oracle_scale10_tanh_20M": ("backward", "action scale 10, tanh, 20 M steps"),
            "oracle_forward_scale10_tanh_20M": ("forward", "action scale 10, tanh, 20 M steps"),
-           "oracle_scale10_tanh_lam0.9": ("backward", "action scale 10, tanh, GAE lambda 0.9"),
-           "oracle_forward_scale10_tanh_lam0.9": ("forward", "action scale 10, tanh, GAE lambda 0.9"),
+           "oracle_scale10_tanh_lam0.95": ("backward", "action scale 10, tanh, GAE lambda 0.95"),
+           "oracle_forward_scale10_tanh_lam0.95": ("forward", "action scale 10, tanh, GAE lambda 0.95"),
            "archive/oracle_forward_scale10_4M": ("forward", "action scale 10, ReLU, 4 M steps")}
 ORACLE_RUNS = {d: [name for name, (dd, _) in ORACLES.items() if dd == d] for d in ("backward", "forward")}
 # the methods of the tables, in order (archived oracles only serve as references)
@@ -156,7 +156,8 @@ def ablations(results: Path) -> list:
     if oracle["backward"] is None:
         return rows
     groups = [(d.name, d) for d in sorted((results / "screen").glob("*")) if d.is_dir()]
-    groups += [("final, lambda 0.95, 16 M", results / "archive" / "maml_lam0.95_16M"),
+    groups += [("lambda 0.9, Jacobian, 20 M", results / "archive" / "maml_lam0.9_20M"),
+               ("final, lambda 0.95, 16 M", results / "archive" / "maml_lam0.95_16M"),
                ("final, Fisher curvature, lambda 1, 20 M", results / "archive" / "maml_fisher_lam1"),
                ("final, i.i.d. directions, 20 M", results / "archive" / "maml_k10_iid"),
                ("v1: plain, exact curvature, 250 it", results / "maml_v1")]
@@ -376,6 +377,7 @@ ABLATION_LABELS = {
     "lvc-scale10-k10b-tanh-lam0.9-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.9$, Jacobian curvature",
     "lvc-scale10-k10b-tanh-lam0.8-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.8$, Jacobian curvature",
     "lvc-scale10-k10b-tanh-lam0.95-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian curvature",
+    "lambda 0.9, Jacobian, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.9$, Jacobian (20\\,M steps)",
     "final, lambda 0.95, 16 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian (16\\,M steps)",
     "final, Fisher curvature, lambda 1, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh (20\\,M steps)",
     "final, i.i.d. directions, 20 M": "LVC, $s=10$, $K=10$ i.i.d.\\ (20\\,M steps)",
