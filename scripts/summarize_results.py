@@ -76,10 +76,26 @@ def t_interval(values) -> list:
     return [float(v.mean() - half), float(v.mean() + half)]
 
 
+def own_return(run, direction: str) -> float:
+    """A run's mean return before adaptation (0 steps) on `direction`."""
+    return float(np.mean(run["eval"][direction]["per_run"], axis=0)[0])
+
+
 def oracle_return(results: Path, source: str, direction: str):
     """Mean over seeds of an oracle's own return (0 adaptation steps) on its training direction."""
     runs = load_runs(results, source)
-    return float(np.mean([np.mean(r["eval"][direction]["per_run"], axis=0)[0] for r in runs])) if runs else None
+    return float(np.mean([own_return(r, direction) for r in runs])) if runs else None
+
+
+def oracle_lambda_macros(results: Path) -> dict:
+    """The oracle with MAML's GAE lambda 0.95 against lambda 1, same protocol, seed and budget (8 M)."""
+    out = {}
+    for d, tag, name in (("backward", "Back", "oracle_scale10_tanh"), ("forward", "Fwd", "oracle_forward_scale10_tanh")):
+        lam = load_runs(results, f"{name}_lam0.95")
+        one = [r for r in load_runs(results, name) if lam and r["seed"] == lam[0]["seed"]]
+        if lam and one:
+            out[f"oLam{tag}"], out[f"oLamOne{tag}"] = f"{own_return(lam[0], d):.1f}", f"{own_return(one[0], d):.1f}"
+    return out
 
 
 def fractions(runs, oracle: dict) -> dict:
@@ -391,7 +407,9 @@ def tex_headline(summary, gendir: Path, results: Path):
                                  "hFracBackMin", "hFracAvg", "hFracAvgCI", "hFracAvgMin", "hOracleBack",
                                  "hOracleFwd", "hOneBackMean", "hOneFwdMean", "hMedianSeed", "hOracleBackAlt",
                                  "hOracleFwdAlt", "hFracBackAlt", "hFracAvgAlt", "hOracleBackSrc", "hOracleFwdSrc",
-                                 "hLsRejected", "hLsIters", "hLsMedian", "hLsRejectedIid", "hLsMedianIid")}
+                                 "hLsRejected", "hLsIters", "hLsMedian", "hLsRejectedIid", "hLsMedianIid",
+                                 "oLamBack", "oLamOneBack", "oLamFwd", "oLamOneFwd")}
+    macros.update(oracle_lambda_macros(results))
     rows = []
     if h:
         fb, fa = h["backward"], h["direction_average"]
