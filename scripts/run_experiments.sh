@@ -12,7 +12,7 @@
 #                   10, 10 x 20 trajectories per iteration, KL 0.05), 200 iterations = 8 M steps, seeds 0-2,
 #                   with ReLU units (_tanh: with tanh units, as the final MAML policy; _tanh_16M: seed 0 of
 #                   those continued to 16 M steps, _tanh_20M: on to 20 M); the report divides by the stronger
-#                   oracle of each direction; _tanh_lam0.95: with GAE lambda 0.95 as MAML, 8 M steps, seed 0
+#                   oracle of each direction; _tanh_lam0.95: with GAE lambda 0.95 as MAML, 8 M steps, seed 0 (_20M: continued to 20 M)
 #   pretrained      TRPO on the mixture of both directions, no adaptation, MAML's policy settings and
 #                   budget: 500 iterations of 10 x 20 trajectories (5 tasks per direction) = 20 M steps, seeds 0-2
 #   random          the freshly initialised policy of each seed (evaluation only)
@@ -64,6 +64,14 @@ train oracle_forward_scale10_tanh_20M 0 --set task_family=forward "${ORACLE10[@]
 # the same protocol with MAML's GAE lambda 0.95 instead of 1, 8 M steps, seed 0: does the oracle gain from it too?
 train oracle_scale10_tanh_lam0.95 0 --set task_family=backward "${ORACLE10[@]}" --set activation=tanh --set gae_lambda=0.95
 train oracle_forward_scale10_tanh_lam0.95 0 --set task_family=forward "${ORACLE10[@]}" --set activation=tanh --set gae_lambda=0.95
+# it does (backward 865 against 820 at 8 M): both continued to MAML's 20 M steps from their 8 M checkpoint
+for d in oracle_scale10_tanh_lam0.95 oracle_forward_scale10_tanh_lam0.95; do
+  if [ -f "results/$d/seed0/checkpoint.pt" ] && [ ! -f "results/${d}_20M/seed0/checkpoint.pt" ]; then
+    mkdir -p "results/${d}_20M/seed0" && cp "results/$d/seed0/checkpoint.pt" "results/$d/seed0/metrics.jsonl" "results/${d}_20M/seed0/"
+  fi
+done
+train oracle_scale10_tanh_lam0.95_20M 0 --set task_family=backward "${ORACLE10[@]}" --set activation=tanh --set gae_lambda=0.95 --set meta_iterations=500
+train oracle_forward_scale10_tanh_lam0.95_20M 0 --set task_family=forward "${ORACLE10[@]}" --set activation=tanh --set gae_lambda=0.95 --set meta_iterations=500
 for s in "${SEEDS[@]}"; do
   [ -n "${ONLY:-}" ] && [[ ! " $ONLY " == *" random "* ]] && continue
   [ -f "results/random/seed$s/eval.json" ] || $PY scripts/evaluate.py --random-init --seed "$s" \

@@ -30,6 +30,8 @@ ORACLES = {"oracle": ("backward", "action scale 1"), "oracle_scale10": ("backwar
            "oracle_forward_scale10_tanh_20M": ("forward", "action scale 10, tanh, 20 M steps"),
            "oracle_scale10_tanh_lam0.95": ("backward", "action scale 10, tanh, GAE lambda 0.95"),
            "oracle_forward_scale10_tanh_lam0.95": ("forward", "action scale 10, tanh, GAE lambda 0.95"),
+           "oracle_scale10_tanh_lam0.95_20M": ("backward", "action scale 10, tanh, GAE lambda 0.95, 20 M steps"),
+           "oracle_forward_scale10_tanh_lam0.95_20M": ("forward", "action scale 10, tanh, GAE lambda 0.95, 20 M steps"),
            "archive/oracle_forward_scale10_4M": ("forward", "action scale 10, ReLU, 4 M steps")}
 ORACLE_RUNS = {d: [name for name, (dd, _) in ORACLES.items() if dd == d] for d in ("backward", "forward")}
 # the methods of the tables, in order (archived oracles only serve as references)
