@@ -15,6 +15,7 @@
 #                   oracle of each direction; _tanh_lam0.95: with GAE lambda 0.95 as MAML, 8 M steps, seed 0 (_20M: continued to 20 M)
 #   pretrained      TRPO on the mixture of both directions, no adaptation, MAML's policy settings and
 #                   budget: 500 iterations of 10 x 20 trajectories (5 tasks per direction) = 20 M steps, seeds 0-2
+#                   (3 and 4 as well: ONLY=pretrained BASELINE_SEEDS="3 4" bash scripts/run_experiments.sh 3 4)
 #   random          the freshly initialised policy of each seed (evaluation only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
