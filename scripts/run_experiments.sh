@@ -34,6 +34,12 @@ train() {  # name seed [--set ...]
     $PY scripts/evaluate.py --checkpoint "$out/checkpoint.pt" --out "$out/eval.json" >> "results/logs/$name-seed$seed.log" 2>&1
   fi
 }
+continue_from() {  # src dst: seed 0 of run dst starts from src's checkpoint (same config but a longer
+                   # meta_iterations; resuming reproduces an uninterrupted run), unless dst has one already
+  if [ -f "results/$1/seed0/checkpoint.pt" ] && [ ! -f "results/$2/seed0/checkpoint.pt" ]; then
+    mkdir -p "results/$2/seed0" && cp "results/$1/seed0/checkpoint.pt" "results/$1/seed0/metrics.jsonl" "results/$2/seed0/"
+  fi
+}
 BASE=(--set inner_steps=0 --set keep_every=0 --set gae_lambda=1.0)  # pinned as they were run, whatever `full` becomes
 ORACLE=(--set meta_iterations=100 --set meta_batch_size=20 --set hvp_tasks=20 --set action_scale=1 --set activation=relu "${BASE[@]}")
 for s in "${SEEDS[@]}"; do train maml "$s"; done
@@ -47,30 +53,18 @@ for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_scale10_tanh "$s" --set task_
 for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_forward_scale10_tanh "$s" --set task_family=forward "${ORACLE10[@]}" --set activation=tanh; done
 # the tanh oracles still improve at 8 M steps: continued to MAML's 16 M (400 iterations) from their 8 M
 # checkpoint, seed 0 (the stronger oracle is the reference)
-for d in oracle_scale10_tanh oracle_forward_scale10_tanh; do
-  if [ -f "results/$d/seed0/checkpoint.pt" ] && [ ! -f "results/${d}_16M/seed0/checkpoint.pt" ]; then
-    mkdir -p "results/${d}_16M/seed0" && cp "results/$d/seed0/checkpoint.pt" "results/$d/seed0/metrics.jsonl" "results/${d}_16M/seed0/"
-  fi
-done
+for d in oracle_scale10_tanh oracle_forward_scale10_tanh; do continue_from "$d" "${d}_16M"; done
 train oracle_scale10_tanh_16M 0 --set task_family=backward "${ORACLE10[@]}" --set activation=tanh --set meta_iterations=400
 train oracle_forward_scale10_tanh_16M 0 --set task_family=forward "${ORACLE10[@]}" --set activation=tanh --set meta_iterations=400
 # and on to 20 M (500 iterations) from their 16 M checkpoint, when MAML's budget became 20 M
-for d in oracle_scale10_tanh oracle_forward_scale10_tanh; do
-  if [ -f "results/${d}_16M/seed0/checkpoint.pt" ] && [ ! -f "results/${d}_20M/seed0/checkpoint.pt" ]; then
-    mkdir -p "results/${d}_20M/seed0" && cp "results/${d}_16M/seed0/checkpoint.pt" "results/${d}_16M/seed0/metrics.jsonl" "results/${d}_20M/seed0/"
-  fi
-done
+for d in oracle_scale10_tanh oracle_forward_scale10_tanh; do continue_from "${d}_16M" "${d}_20M"; done
 train oracle_scale10_tanh_20M 0 --set task_family=backward "${ORACLE10[@]}" --set activation=tanh --set meta_iterations=500
 train oracle_forward_scale10_tanh_20M 0 --set task_family=forward "${ORACLE10[@]}" --set activation=tanh --set meta_iterations=500
 # the same protocol with MAML's GAE lambda 0.95 instead of 1, 8 M steps, seed 0: does the oracle gain from it too?
 train oracle_scale10_tanh_lam0.95 0 --set task_family=backward "${ORACLE10[@]}" --set activation=tanh --set gae_lambda=0.95
 train oracle_forward_scale10_tanh_lam0.95 0 --set task_family=forward "${ORACLE10[@]}" --set activation=tanh --set gae_lambda=0.95
-# it does (backward 865 against 820 at 8 M): both continued to MAML's 20 M steps from their 8 M checkpoint
-for d in oracle_scale10_tanh_lam0.95 oracle_forward_scale10_tanh_lam0.95; do
-  if [ -f "results/$d/seed0/checkpoint.pt" ] && [ ! -f "results/${d}_20M/seed0/checkpoint.pt" ]; then
-    mkdir -p "results/${d}_20M/seed0" && cp "results/$d/seed0/checkpoint.pt" "results/$d/seed0/metrics.jsonl" "results/${d}_20M/seed0/"
-  fi
-done
+# both continued to MAML's 20 M steps from their 8 M checkpoint (candidates for the reference like the others)
+for d in oracle_scale10_tanh_lam0.95 oracle_forward_scale10_tanh_lam0.95; do continue_from "$d" "${d}_20M"; done
 train oracle_scale10_tanh_lam0.95_20M 0 --set task_family=backward "${ORACLE10[@]}" --set activation=tanh --set gae_lambda=0.95 --set meta_iterations=500
 train oracle_forward_scale10_tanh_lam0.95_20M 0 --set task_family=forward "${ORACLE10[@]}" --set activation=tanh --set gae_lambda=0.95 --set meta_iterations=500
 for s in "${SEEDS[@]}"; do

@@ -66,9 +66,9 @@ def test_headline_divides_by_the_stronger_oracle_per_seed(summ, tmp_path):
 def test_oracle_lambda_comparison_uses_the_same_seed(summ, tmp_path):
     """The lambda-0.95 oracle is compared with the lambda-1 run of its own seed, not the mean over seeds."""
     r = tmp_path
-    _run(r, "oracle_scale10_tanh", 0, [[500, 0, 0, 0], [700, 0, 0, 0]], [[0, 0, 0, 0]] * 2)  # seed 0: 600
-    _run(r, "oracle_scale10_tanh", 1, [[900, 0, 0, 0]], [[0, 0, 0, 0]])
-    _run(r, "oracle_scale10_tanh_lam0.95", 0, [[650, 0, 0, 0]], [[0, 0, 0, 0]])
+    _run(r, "oracle_scale10_tanh", 0, [[900, 0, 0, 0]], [[0, 0, 0, 0]])
+    _run(r, "oracle_scale10_tanh", 1, [[500, 0, 0, 0], [700, 0, 0, 0]], [[0, 0, 0, 0]] * 2)  # seed 1: 600
+    _run(r, "oracle_scale10_tanh_lam0.95", 1, [[650, 0, 0, 0]], [[0, 0, 0, 0]])
     m = summ.oracle_lambda_macros(r)
     assert (m["oLamBack"], m["oLamOneBack"]) == ("650.0", "600.0")
     assert "oLamFwd" not in m  # no forward runs: the macros keep their placeholder
