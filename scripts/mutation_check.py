@@ -75,6 +75,9 @@ MUTATIONS = [
     ("promp: max instead of min", "surrogate = -torch.min(ratio * problem.adv, clipped * problem.adv).mean()", "surrogate = -torch.max(ratio * problem.adv, clipped * problem.adv).mean()"),
     ("promp: clip range doubled", "clipped = torch.clamp(ratio, 1 - cfg.promp_clip, 1 + cfg.promp_clip)", "clipped = torch.clamp(ratio, 1 - 2 * cfg.promp_clip, 1 + 2 * cfg.promp_clip)"),
     ("promp: kl rewarded", "return surrogate + cfg.promp_kl_coef * kl_pre, kl_pre", "return surrogate - cfg.promp_kl_coef * kl_pre, kl_pre"),
+    ("kl schedule: bound shrinks linearly, not its square root", "return cfg.max_kl * (1 - (it - i0) / (I - i0)) ** 2", "return cfg.max_kl * (1 - (it - i0) / (I - i0))"),
+    ("kl schedule: the loop keeps max_kl", "max_kl=kl_bound(cfg, it), check=check)", "max_kl=cfg.max_kl, check=check)"),
+    ("kl schedule: resume ignores the past bounds", "if any(kl_bound(old, i) != kl_bound(cfg, i) for i in range(done)):", "if False:"),
     ("guard: non-finite passes", "if not bool(torch.isfinite(t).all()):", "if False:"),
 ]
 

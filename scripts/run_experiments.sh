@@ -4,7 +4,8 @@
 # Logs go to results/logs/.   Usage: bash scripts/run_experiments.sh [seeds...]   (default 0 1 2 3 4)
 #   ONLY="oracle_scale10 pretrained" bash scripts/run_experiments.sh   trains only the runs named there
 #   BASELINE_SEEDS="0 1" ...   seeds of the oracles and pretrained (default 0 1 2)
-#   MAML            size `full` (16 M environment steps), every seed
+#   MAML            size `full` (20 M environment steps), every seed
+#   maml_kldecay    the same with the TRPO bound shrinking over the last 50 iterations (kl_decay_start 0.8)
 #   oracle          TRPO on HalfCheetahBackward alone (inner_steps=0), 20 tasks x 20 trajectories, action
 #                   scale 1, 100 iterations = 8 M steps, seeds 0-2 (the stronger oracle: see the report)
 #   oracle_forward  the same on the forward task, seeds 0-2 (for the average over both directions)
@@ -34,15 +35,24 @@ train() {  # name seed [--set ...]
     $PY scripts/evaluate.py --checkpoint "$out/checkpoint.pt" --out "$out/eval.json" >> "results/logs/$name-seed$seed.log" 2>&1
   fi
 }
-continue_from() {  # src dst: seed 0 of run dst starts from src's checkpoint (same config but a longer
-                   # meta_iterations; resuming reproduces an uninterrupted run), unless dst has one already
-  if [ -f "results/$1/seed0/checkpoint.pt" ] && [ ! -f "results/$2/seed0/checkpoint.pt" ]; then
-    mkdir -p "results/$2/seed0" && cp "results/$1/seed0/checkpoint.pt" "results/$1/seed0/metrics.jsonl" "results/$2/seed0/"
+continue_from() {  # src dst [seed, default 0]: that seed of run dst starts from src's checkpoint (same config
+                   # but a longer meta_iterations or a KL schedule that starts later; resume_state checks that
+                   # resuming reproduces an uninterrupted run), unless dst has one already
+  local s=${3:-0}
+  if [ -f "results/$1/seed$s/checkpoint.pt" ] && [ ! -f "results/$2/seed$s/checkpoint.pt" ]; then
+    mkdir -p "results/$2/seed$s" && cp "results/$1/seed$s/checkpoint.pt" "results/$1/seed$s/metrics.jsonl" "results/$2/seed$s/"
   fi
 }
 BASE=(--set inner_steps=0 --set keep_every=0 --set gae_lambda=1.0)  # pinned as they were run, whatever `full` becomes
 ORACLE=(--set meta_iterations=100 --set meta_batch_size=20 --set hvp_tasks=20 --set action_scale=1 --set activation=relu "${BASE[@]}")
 for s in "${SEEDS[@]}"; do train maml "$s"; done
+# MAML with the trust region shrinking over the last 50 of the 250 iterations (kl_decay_start 0.8): the same
+# runs up to iteration 200, so each seed continues from the final runs' 16 M checkpoint (results/archive)
+for s in "${SEEDS[@]}"; do
+  [ -n "${ONLY:-}" ] && [[ ! " $ONLY " == *" maml_kldecay "* ]] && continue
+  continue_from archive/maml_lam0.95_16M maml_kldecay "$s"
+  train maml_kldecay "$s" --set kl_decay_start=0.8
+done
 for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle "$s" --set task_family=backward "${ORACLE[@]}"; done
 for s in ${BASELINE_SEEDS:-0 1 2}; do train oracle_forward "$s" --set task_family=forward "${ORACLE[@]}"; done
 ORACLE10=(--set meta_iterations=200 --set meta_batch_size=10 --set hvp_tasks=10 --set action_scale=10

@@ -122,7 +122,7 @@ def test_trpo_step_accepted_at_full_length_sits_on_the_boundary(nb):
     """A tiny trust region makes the quadratic model exact enough that the full step is accepted:
     then 1/2 s^T H s = max_kl for the step trpo_step actually took."""
     cfg, _, theta, problem, _ = fixed_problem(nb, max_kl=1e-7, cg_damping=1e-3, curvature="exact")
-    new, info = nb.trpo_step(problem, theta, cfg)
+    new, info = nb.trpo_step(problem, theta, cfg, max_kl=cfg.max_kl)
     assert info["ls_step"] == 0
     th = {k: v.clone().requires_grad_(True) for k, v in theta.items()}
     H = nb.curvature_product(problem, th, cfg)
@@ -211,7 +211,8 @@ def test_meta_iteration_replayed_step_by_step(nb):
     """The loop body against a replay from the notebook's parts: the pre-update batch is sampled
     with theta, the post-update batch with theta'_k = theta - alpha grad L_k, each from its own
     stream, the metrics split the returns by direction, and the update is trpo_step's."""
-    cfg = nb.make_config("smoke", seed=2, meta_batch_size=4, traj_per_task=2, horizon=15, num_threads=1)
+    cfg = nb.make_config("smoke", seed=2, meta_batch_size=4, traj_per_task=2, horizon=15, num_threads=1,
+                         meta_iterations=10, kl_decay_start=0.4)  # iteration 5 is past the decay's start (4)
     policy = nb.make_policy(cfg)
     theta = nb.detached_params(policy)
     K, N, T = cfg.meta_batch_size, cfg.traj_per_task, cfg.horizon
@@ -227,10 +228,12 @@ def test_meta_iteration_replayed_step_by_step(nb):
     torch.testing.assert_close(r.post.rewards, post.rewards, rtol=1e-4, atol=1e-4)
     problem = nb.MetaProblem(policy, cfg, [(r.pre, nb.batch_advantages(r.pre, cfg))], r.post,
                              nb.batch_advantages(r.post, cfg), theta)  # the loop's own batches
-    expected, _ = nb.trpo_step(problem, theta, cfg)
+    bound = cfg.max_kl * (5 / 6) ** 2  # delta (1 - p)^2 with p = (5 - 4) / (10 - 4)
+    expected, _ = nb.trpo_step(problem, theta, cfg, max_kl=bound)
     for n in theta:
         torch.testing.assert_close(new[n], expected[n], rtol=1e-4, atol=1e-5)
     m = nb.iteration_metrics(cfg, 5, r)
+    assert m["trpo/max_kl"] == pytest.approx(bound, rel=1e-12)
     back = directions == -1.0
     assert m["returns/post_backward"] == pytest.approx(float(post.returns[torch.as_tensor(back)].mean()), rel=1e-4)
     assert m["returns/pre_forward"] == pytest.approx(float(pre.returns[torch.as_tensor(~back)].mean()), rel=1e-4)

@@ -93,9 +93,21 @@ def test_line_search_takes_first_step_within_kl_that_improves(nb):
     assert j == 2 and torch.allclose(new["w"], torch.tensor([0.25, 0.25]))
 
 
+def test_kl_bound_schedule_by_hand(nb):
+    """10 iterations, decay from iteration 4: the step length sqrt(delta) falls by a sixth per iteration."""
+    cfg = nb.make_config("smoke", meta_iterations=10, max_kl=0.036, kl_decay_start=0.4)
+    want = [0.036] * 4 + [0.036 * (6 - j) ** 2 / 36 for j in range(6)]  # 0.036, 0.025, 0.016, 0.009, 0.004, 0.001
+    assert [nb.kl_bound(cfg, i) for i in range(10)] == pytest.approx(want, rel=1e-12)
+    assert nb.kl_bound(cfg, 9) == pytest.approx(0.001)
+    constant = nb.make_config("smoke", meta_iterations=10, max_kl=0.036)
+    assert [nb.kl_bound(constant, i) for i in range(12)] == [0.036] * 12
+    with pytest.raises(ValueError, match="iteration 10 is outside"):
+        nb.kl_bound(cfg, 10)
+
+
 def test_trpo_step_improves_surrogate_within_trust_region(nb):
     cfg, _, theta, problem, _ = _fixed_problem(nb)
-    new, info = nb.trpo_step(problem, theta, cfg)
+    new, info = nb.trpo_step(problem, theta, cfg, max_kl=cfg.max_kl)
     assert info["ls_step"] >= 0
     assert info["loss_after"] < info["loss_before"]
     assert 0 < info["kl"] <= cfg.max_kl * (1 + 1e-9)
@@ -182,7 +194,7 @@ def test_promp_first_adam_step_moves_each_parameter_by_lr_against_its_gradient_s
     """Adam's first step is lr * g / (|g| + eps): a step of lr against the sign of every gradient entry."""
     cfg, _, theta, problem, _ = _fixed_problem(nb, inner_objective="lvc", outer="promp", promp_steps=1,
                                                promp_lr=1e-3)
-    new, info = nb.meta_update(problem, theta, cfg)
+    new, info = nb.meta_update(problem, theta, cfg, max_kl=cfg.max_kl)
     g = _meta_grad(nb, problem, theta)
     step = nb.flat(new.values()) - nb.flat(theta.values())
     big = g.abs() > 1e-5

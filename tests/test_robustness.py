@@ -20,6 +20,7 @@ BAD_VALUES = [
     ("horizon", "200"), ("first_order", "no"), ("balanced_tasks", 1), ("eval_inner_lrs", ()), ("eval_inner_lrs", (0.1, -1.0)),
     ("checkpoint_every", 0), ("keep_every", -1), ("hvp_tasks", 0), ("seed", -1), ("horizon", True), ("action_scale", 0.0),
     ("inner_objective", "dice"), ("curvature", "approx"), ("curvature_stride", 0), ("curvature_stride", 1.5),
+    ("kl_decay_start", 1.5), ("kl_decay_start", -0.1), ("kl_decay_start", float("nan")),
 ]
 
 
@@ -164,6 +165,34 @@ def test_resume_refuses_a_different_config(nb, tmp_path):
     nb.train(_small(nb, meta_iterations=1), tmp_path / "run", progress=False)
     with pytest.raises(nb.CheckpointError, match="different config"):
         nb.train(_small(nb, meta_iterations=2, inner_lr=0.2), tmp_path / "run", progress=False)
+
+
+def test_kl_schedule_needs_the_trpo_outer_step(nb):
+    with pytest.raises(nb.ConfigError, match="'kl_decay_start' = 0.5.*outer = 'promp'"):
+        nb.make_config("smoke", outer="promp", kl_decay_start=0.5)
+    assert nb.make_config("smoke", outer="promp").kl_decay_start == 1.0
+
+
+def test_resume_into_a_kl_schedule_that_has_not_started_reproduces_the_scheduled_run(nb, tmp_path):
+    """A constant-bound run stopped at iteration 2, continued under a schedule that starts at
+    iteration 2 of 4, is the scheduled run from the start, bit for bit; the schedule does bite
+    (the bound at iteration 3 is a quarter of max_kl, so the run differs from the constant one)."""
+    sched = _small(nb, meta_iterations=4, kl_decay_start=0.5)
+    _, want, want_m = nb.train(sched, tmp_path / "scheduled", progress=False)
+    nb.train(_small(nb, meta_iterations=2), tmp_path / "continued", progress=False)
+    _, got, got_m = nb.train(sched, tmp_path / "continued", progress=False)
+    assert _strip_time(got_m) == _strip_time(want_m)
+    assert [m["trpo/max_kl"] for m in got_m] == [sched.max_kl, sched.max_kl, sched.max_kl, sched.max_kl / 4]
+    for k in want:
+        assert torch.equal(want[k], got[k])
+    _, const, _ = nb.train(_small(nb, meta_iterations=4), tmp_path / "constant", progress=False)
+    assert any(not torch.equal(const[k], got[k]) for k in const)
+
+
+def test_resume_refuses_a_kl_schedule_that_would_rewrite_the_past(nb, tmp_path):
+    nb.train(_small(nb, meta_iterations=3), tmp_path / "run", progress=False)
+    with pytest.raises(nb.CheckpointError, match="its 3 iterations ran with another KL bound"):
+        nb.train(_small(nb, meta_iterations=4, kl_decay_start=0.25), tmp_path / "run", progress=False)
 
 
 def test_scripts_report_bad_input_clearly(root, tmp_path):
