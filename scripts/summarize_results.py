@@ -143,6 +143,25 @@ def line_search_stats(runs) -> dict:
                 float(np.median(acc)) if (acc := [x for x in v if x >= 0]) else float("nan") for v in ls]}
 
 
+HELDOUT_SEED_OFFSET = 9000  # evaluation seeds no other evaluation here draws from (those use seed + 1000)
+
+
+def heldout(results: Path, runs: list, oracle: dict) -> dict | None:
+    """The headline fractions again from eval_heldout.json: each final checkpoint evaluated on seed + 9000,
+    a stream that no run, screening or choice of this project ever saw; None unless every seed has one."""
+    files = [results / "maml" / f"seed{r['seed']}" / "eval_heldout.json" for r in runs]
+    if not all(f.exists() for f in files):
+        return None
+    evals = [json.loads(f.read_text()) for f in files]
+    for f, r, e in zip(files, runs, evals):
+        if e["eval_seed"] != r["seed"] + HELDOUT_SEED_OFFSET:
+            raise SystemExit(f"error: {f} was evaluated on seed {e['eval_seed']}, not the held-out "
+                             f"{r['seed'] + HELDOUT_SEED_OFFSET}")
+    f = fractions([{**r, "eval": e} for r, e in zip(runs, evals)], oracle)
+    return {"eval_seeds": [e["eval_seed"] for e in evals], "return_1step_per_seed": f["return_1step_per_seed"],
+            "backward": f["backward"], "direction_average": f["direction_average"]}
+
+
 def headline(results: Path) -> dict | None:
     runs = load_runs(results, "maml")
     oracle = oracles(results)
@@ -154,6 +173,9 @@ def headline(results: Path) -> dict | None:
         f = fractions(runs, weaker)
         h["against_weaker_oracles"] = {"oracle_return": weaker, "backward": f["backward"],
                                        "direction_average": f["direction_average"]}
+    held = heldout(results, runs, oracle)
+    if held:
+        h["heldout"] = held
     order = np.argsort(h["backward"]["fraction_1step_per_seed"])
     h["median_seed"] = h["seeds"][int(order[(len(order) - 1) // 2])]  # the lower median for an even count
     h["line_search"] = line_search_stats(runs)
@@ -176,6 +198,7 @@ def ablations(results: Path) -> list:
     groups = [(d.name, d) for d in sorted((results / "screen").glob("*")) if d.is_dir()]
     groups += [("lambda 0.9, Jacobian, 20 M", results / "archive" / "maml_lam0.9_20M"),
                ("final, lambda 0.95, 16 M", results / "archive" / "maml_lam0.95_16M"),
+               ("final, KL bound decayed from 16 M, 20 M", results / "maml_kldecay"),
                ("final, Fisher curvature, lambda 1, 20 M", results / "archive" / "maml_fisher_lam1"),
                ("final, i.i.d. directions, 20 M", results / "archive" / "maml_k10_iid"),
                ("v1: plain, exact curvature, 250 it", results / "maml_v1")]
@@ -397,6 +420,7 @@ ABLATION_LABELS = {
     "lvc-scale10-k10b-tanh-lam0.95-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian curvature",
     "lambda 0.9, Jacobian, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.9$, Jacobian (20\\,M steps)",
     "final, lambda 0.95, 16 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian (16\\,M steps)",
+    "final, KL bound decayed from 16 M, 20 M": "the same, $\\delta$ shrunk to 0 over the last 4\\,M steps (20\\,M steps)",
     "final, Fisher curvature, lambda 1, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh (20\\,M steps)",
     "final, i.i.d. directions, 20 M": "LVC, $s=10$, $K=10$ i.i.d.\\ (20\\,M steps)",
     "v1: plain, exact curvature, 250 it": "plain, $s=1$, exact curvature (v1)"}

@@ -72,3 +72,23 @@ def test_oracle_lambda_comparison_uses_the_same_seed(summ, tmp_path):
     m = summ.oracle_lambda_macros(r)
     assert (m["oLamBack"], m["oLamOneBack"]) == ("650.0", "600.0")
     assert "oLamFwd" not in m  # no forward runs: the macros keep their placeholder
+
+
+def test_heldout_fractions_come_from_the_heldout_evaluations(summ, tmp_path):
+    """headline['heldout'] divides each seed's eval_heldout.json return by the same oracles, and is left
+    out while any seed lacks one."""
+    r = tmp_path
+    _run(r, "oracle", 0, [[400, 0, 0, 0]], [[0, 0, 0, 0]])
+    _run(r, "oracle_forward", 0, [[0, 0, 0, 0]], [[100, 0, 0, 0]])
+    _run(r, "maml", 0, [[0, 200, 0, 0]], [[0, 50, 0, 0]])
+    _run(r, "maml", 1, [[0, 240, 0, 0]], [[0, 60, 0, 0]])
+    held = lambda seed, b, f: (r / "maml" / f"seed{seed}" / "eval_heldout.json").write_text(json.dumps(
+        {"eval_seed": 9000 + seed, "backward": {"per_run": b}, "forward": {"per_run": f}}))
+    held(0, [[0, 100, 0, 0], [0, 300, 0, 0]], [[0, 90, 0, 0]])
+    assert "heldout" not in summ.headline(r)
+    held(1, [[0, 360, 0, 0]], [[0, 30, 0, 0]])
+    h = summ.headline(r)
+    assert h["backward"]["fraction_1step_per_seed"] == pytest.approx([0.5, 0.6])  # eval.json untouched
+    assert h["heldout"]["eval_seeds"] == [9000, 9001]
+    assert h["heldout"]["backward"]["fraction_1step_per_seed"] == pytest.approx([0.5, 0.9])
+    assert h["heldout"]["direction_average"]["fraction_1step_per_seed"] == pytest.approx([(0.5 + 0.9) / 2, (0.9 + 0.3) / 2])
