@@ -420,7 +420,7 @@ ABLATION_LABELS = {
     "lvc-scale10-k10b-tanh-lam0.95-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian curvature",
     "lambda 0.9, Jacobian, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.9$, Jacobian (20\\,M steps)",
     "final, lambda 0.95, 16 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian (16\\,M steps)",
-    "final, KL bound decayed from 16 M, 20 M": "the same, $\\delta$ shrunk to 0 over the last 4\\,M steps (20\\,M steps)",
+    "final, KL bound decayed from 16 M, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian, $\\delta \\to 0$ over the last 4\\,M (20\\,M steps)",
     "final, Fisher curvature, lambda 1, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh (20\\,M steps)",
     "final, i.i.d. directions, 20 M": "LVC, $s=10$, $K=10$ i.i.d.\\ (20\\,M steps)",
     "v1: plain, exact curvature, 250 it": "plain, $s=1$, exact curvature (v1)"}
@@ -434,7 +434,8 @@ def tex_headline(summary, gendir: Path, results: Path):
                                  "hOracleFwd", "hOneBackMean", "hOneFwdMean", "hMedianSeed", "hOracleBackAlt",
                                  "hOracleFwdAlt", "hFracBackAlt", "hFracAvgAlt", "hOracleBackSrc", "hOracleFwdSrc",
                                  "hLsRejected", "hLsIters", "hLsMedian", "hLsRejectedIid", "hLsMedianIid",
-                                 "oLamBack", "oLamOneBack", "oLamFwd", "oLamOneFwd")}
+                                 "oLamBack", "oLamOneBack", "oLamFwd", "oLamOneFwd", "hHeldBack", "hHeldBackCI",
+                                 "hHeldBackPerSeed", "hHeldAvg", "hHeldAvgCI", "hHeldAvgMin")}
     macros.update(oracle_lambda_macros(results))
     rows = []
     if h:
@@ -469,6 +470,15 @@ def tex_headline(summary, gendir: Path, results: Path):
                            "hOracleFwdAlt": f"{alt['oracle_return']['forward']:.1f}",
                            "hFracBackAlt": f"{alt['backward']['fraction_1step']:.2f}",
                            "hFracAvgAlt": f"{alt['direction_average']['fraction_1step']:.2f}"})
+        held = h.get("heldout")
+        if held:
+            hb, ha = held["backward"], held["direction_average"]
+            macros.update({"hHeldBack": f"{hb['fraction_1step']:.2f}",
+                           "hHeldBackCI": "[{:.2f}, {:.2f}]".format(*hb["fraction_1step_ci95"]),
+                           "hHeldBackPerSeed": ", ".join(f"{x:.3f}" for x in hb["fraction_1step_per_seed"]),
+                           "hHeldAvg": f"{ha['fraction_1step']:.2f}",
+                           "hHeldAvgCI": "[{:.2f}, {:.2f}]".format(*ha["fraction_1step_ci95"]),
+                           "hHeldAvgMin": f"{min(ha['fraction_1step_per_seed']):.3f}"})
         if fa:
             macros.update({"hFracAvg": f"{fa['fraction_1step']:.2f}",
                            "hFracAvgCI": "[{:.2f}, {:.2f}]".format(*fa["fraction_1step_ci95"]),
@@ -599,6 +609,14 @@ def readme_table(summary) -> str:
                   f"[{lo:.2f}, {hi:.2f}]" + (f"; averaged over both directions {fa['fraction_1step']:.2f} "
                   f"[{fa['fraction_1step_ci95'][0]:.2f}, {fa['fraction_1step_ci95'][1]:.2f}]" if fa else "")
                   + f" (paper: {summary['paper_fraction_of_oracle']['1_steps']:.2f}, both directions, on rllab's simulator).", ""]
+        held = h.get("heldout")
+        if held:
+            hb, ha = held["backward"], held["direction_average"]
+            lines[-1:-1] = ["", "The same checkpoints on evaluation seeds used nowhere else (run seed + 9000): backward "
+                            + ", ".join(f"{x:.3f}" for x in hb["fraction_1step_per_seed"])
+                            + f" per seed, mean {hb['fraction_1step']:.2f} [{hb['fraction_1step_ci95'][0]:.2f}, "
+                            f"{hb['fraction_1step_ci95'][1]:.2f}]; both directions {ha['fraction_1step']:.2f} "
+                            f"[{ha['fraction_1step_ci95'][0]:.2f}, {ha['fraction_1step_ci95'][1]:.2f}]."]
     lines += ["| method (seeds) | direction | 0 steps | 1 step | 2 steps | 3 steps |", "|---|---|---|---|---|---|"]
     for m, label in METHODS.items():
         if m not in ms:
