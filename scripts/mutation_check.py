@@ -57,7 +57,7 @@ MUTATIONS = [
     ("damping dropped", "out = fk(unflat(v, shapes))\n        return flat(out[k].sum(0) for k in shapes) + damping * v", "out = fk(unflat(v, shapes))\n        return flat(out[k].sum(0) for k in shapes)"),
     ("jacobian: J = I + alpha H", "return {k: u[k] - alpha * h for k, h in zip(leaves, hu)}", "return {k: u[k] + alpha * h for k, h in zip(leaves, hu)}"),
     ("jacobian: J applied on one side only", "out = jacobian_times(fk(jv))", "out = fk(jv)"),
-    ("jacobian: plain inner Hessian under LVC", "leaves, batch, adv, problem.cfg.inner_objective)", 'leaves, batch, adv, "vpg")'),
+    ("jacobian: plain inner Hessian under LVC", "leaves, batch, adv, problem.cfg.inner_objective, create_graph=True)", 'leaves, batch, adv, "vpg", create_graph=True)'),
     ("curvature: 'jacobian' runs the Fisher form", "        return jacobian_fisher_vp(problem, theta, cfg.curvature_stride, cfg.cg_damping)", "        return fisher_vp(problem, cfg.curvature_stride, cfg.cg_damping)"),
     ("sampler: stores clipped actions", "act_buf[t] = a.reshape(B, act_dim).numpy()", "act_buf[t] = a.reshape(B, act_dim).clamp(-action_scale, action_scale).numpy()"),
     ("sampler: env gets unscaled actions", "np.clip(act_buf[t], -action_scale, action_scale) / action_scale", "np.clip(act_buf[t], -1, 1)"),
