@@ -199,6 +199,8 @@ def ablations(results: Path) -> list:
     groups += [("lambda 0.9, Jacobian, 20 M", results / "archive" / "maml_lam0.9_20M"),
                ("final, lambda 0.95, 16 M", results / "archive" / "maml_lam0.95_16M"),
                ("final, KL bound decayed from 16 M, 20 M", results / "maml_kldecay"),
+               ("final, inner step 0.2, 20 M", results / "maml_lr0.2"),
+               ("final, inner step 0.05, 20 M", results / "maml_lr0.05"),
                ("final, Fisher curvature, lambda 1, 20 M", results / "archive" / "maml_fisher_lam1"),
                ("final, i.i.d. directions, 20 M", results / "archive" / "maml_k10_iid"),
                ("v1: plain, exact curvature, 250 it", results / "maml_v1")]
@@ -421,6 +423,8 @@ ABLATION_LABELS = {
     "lambda 0.9, Jacobian, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.9$, Jacobian (20\\,M steps)",
     "final, lambda 0.95, 16 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian (16\\,M steps)",
     "final, KL bound decayed from 16 M, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian, $\\delta \\to 0$ over the last 4\\,M (20\\,M steps)",
+    "final, inner step 0.2, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian, $\\alpha=0.2$ (20\\,M steps)",
+    "final, inner step 0.05, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian, $\\alpha=0.05$ (20\\,M steps)",
     "final, Fisher curvature, lambda 1, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh (20\\,M steps)",
     "final, i.i.d. directions, 20 M": "LVC, $s=10$, $K=10$ i.i.d.\\ (20\\,M steps)",
     "v1: plain, exact curvature, 250 it": "plain, $s=1$, exact curvature (v1)"}
