@@ -27,10 +27,13 @@ export MUJOCO_GL="${MUJOCO_GL:-egl}"
 PY=.venv/bin/python
 SEEDS=("${@:-0 1 2 3 4}"); SEEDS=(${SEEDS[*]})
 mkdir -p results/logs
+selected() {  # name: true unless ONLY is set and does not list it
+  [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]
+}
 train() {  # name seed [--set ...]
   local name=$1 seed=$2; shift 2
   local out="results/$name/seed$seed"
-  if [ -n "${ONLY:-}" ] && [[ ! " $ONLY " == *" $name "* ]]; then return 0; fi
+  selected "$name" || return 0
   if [ ! -f "$out/eval.json" ]; then
     echo "$(date -u +%FT%TZ) train $name seed $seed ($(git rev-parse --short HEAD))" >> results/logs/progress.txt
     $PY scripts/meta_train.py --out "$out" --seed "$seed" "$@" > "results/logs/$name-seed$seed.log" 2>&1
@@ -56,7 +59,7 @@ for s in "${SEEDS[@]}"; do train maml_lr0.05 "$s" --set inner_lr=0.05 --set "eva
 # each final MAML checkpoint evaluated again on evaluation seed 9000 + seed, which nothing else here uses
 # (the headline's evaluation draws from seed + 1000, and the choices of the screening looked at it)
 for s in "${SEEDS[@]}"; do
-  [ -n "${ONLY:-}" ] && [[ ! " $ONLY " == *" heldout "* ]] && continue
+  selected heldout || continue
   out="results/maml/seed$s/eval_heldout.json"
   [ -f "$out" ] || $PY scripts/evaluate.py --checkpoint "results/maml/seed$s/checkpoint.pt" --eval-seed $((9000 + s)) \
     --out "$out" > "results/logs/heldout-seed$s.log" 2>&1
@@ -64,7 +67,7 @@ done
 # MAML with the trust region shrinking over the last 50 of the 250 iterations (kl_decay_start 0.8): the same
 # runs up to iteration 200, so each seed continues from the final runs' 16 M checkpoint (results/archive)
 for s in "${SEEDS[@]}"; do
-  [ -n "${ONLY:-}" ] && [[ ! " $ONLY " == *" maml_kldecay "* ]] && continue
+  selected maml_kldecay || continue
   continue_from archive/maml_lam0.95_16M maml_kldecay "$s"
   train maml_kldecay "$s" --set kl_decay_start=0.8
 done
@@ -93,7 +96,7 @@ for d in oracle_scale10_tanh_lam0.95 oracle_forward_scale10_tanh_lam0.95; do con
 train oracle_scale10_tanh_lam0.95_20M 0 --set task_family=backward "${ORACLE10[@]}" --set activation=tanh --set gae_lambda=0.95 --set meta_iterations=500
 train oracle_forward_scale10_tanh_lam0.95_20M 0 --set task_family=forward "${ORACLE10[@]}" --set activation=tanh --set gae_lambda=0.95 --set meta_iterations=500
 for s in "${SEEDS[@]}"; do
-  [ -n "${ONLY:-}" ] && [[ ! " $ONLY " == *" random "* ]] && continue
+  selected random || continue
   [ -f "results/random/seed$s/eval.json" ] || $PY scripts/evaluate.py --random-init --seed "$s" \
     --out "results/random/seed$s/eval.json" > "results/logs/random-seed$s.log" 2>&1
 done

@@ -405,6 +405,7 @@ def tex_tables(summary, gendir: Path, results: Path):
     (gendir / "numbers.tex").write_text("".join(f"\\newcommand{{\\{n}}}{{{v}}}\n" for n, v in values.items()))
 
 
+FINAL_LABEL = "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian"  # the final configuration
 ABLATION_LABELS = {
     "vpg": "plain (VPG inner loss), $s=1$", "lvc": "LVC, $s=1$", "first-order": "first-order, $s=1$",
     "lvc-scale10": "LVC, $s=10$", "lvc-lr0.3": "LVC, $s=1$, $\\alpha=0.3$", "vpg-scale10": "plain, $s=10$",
@@ -421,13 +422,19 @@ ABLATION_LABELS = {
     "lvc-scale10-k10b-tanh-lam0.8-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.8$, Jacobian curvature",
     "lvc-scale10-k10b-tanh-lam0.95-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian curvature",
     "lambda 0.9, Jacobian, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.9$, Jacobian (20\\,M steps)",
-    "final, lambda 0.95, 16 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian (16\\,M steps)",
-    "final, KL bound decayed from 16 M, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian, $\\delta \\to 0$ over the last 4\\,M (20\\,M steps)",
-    "final, inner step 0.2, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian, $\\alpha=0.2$ (20\\,M steps)",
-    "final, inner step 0.05, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian, $\\alpha=0.05$ (20\\,M steps)",
+    "final, lambda 0.95, 16 M": FINAL_LABEL + " (16\\,M steps)",
+    "final, KL bound decayed from 16 M, 20 M": FINAL_LABEL + ", $\\delta \\to 0$ over the last 4\\,M (20\\,M steps)",
+    "final, inner step 0.2, 20 M": FINAL_LABEL + ", $\\alpha=0.2$ (20\\,M steps)",
+    "final, inner step 0.05, 20 M": FINAL_LABEL + ", $\\alpha=0.05$ (20\\,M steps)",
     "final, Fisher curvature, lambda 1, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh (20\\,M steps)",
     "final, i.i.d. directions, 20 M": "LVC, $s=10$, $K=10$ i.i.d.\\ (20\\,M steps)",
     "v1: plain, exact curvature, 250 it": "plain, $s=1$, exact curvature (v1)"}
+
+
+def fraction_macros(name: str, f: dict) -> dict:
+    """\\name (mean over seeds), \\nameCI (its 95% interval) and \\nameMin (worst seed, 3 places: the target is >= 0.66)."""
+    return {name: f"{f['fraction_1step']:.2f}", f"{name}CI": "[{:.2f}, {:.2f}]".format(*f["fraction_1step_ci95"]),
+            f"{name}Min": f"{min(f['fraction_1step_per_seed']):.3f}"}
 
 
 def tex_headline(summary, gendir: Path, results: Path):
@@ -439,7 +446,7 @@ def tex_headline(summary, gendir: Path, results: Path):
                                  "hOracleFwdAlt", "hFracBackAlt", "hFracAvgAlt", "hOracleBackSrc", "hOracleFwdSrc",
                                  "hLsRejected", "hLsIters", "hLsMedian", "hLsRejectedIid", "hLsMedianIid",
                                  "oLamBack", "oLamOneBack", "oLamFwd", "oLamOneFwd", "hHeldBack", "hHeldBackCI",
-                                 "hHeldBackPerSeed", "hHeldAvg", "hHeldAvgCI", "hHeldAvgMin")}
+                                 "hHeldBackMin", "hHeldBackPerSeed", "hHeldAvg", "hHeldAvgCI", "hHeldAvgMin")}
     macros.update(oracle_lambda_macros(results))
     rows = []
     if h:
@@ -452,9 +459,7 @@ def tex_headline(summary, gendir: Path, results: Path):
         macros.update({"hSeeds": ", ".join(map(str, h["seeds"])), "hNumSeeds": str(len(h["seeds"])),
                        "hEnvSteps": f"{np.mean(h['env_steps_per_seed']) / 1e6:.0f}",
                        "hWall": f"{np.mean(h['wall_minutes_per_seed']):.1f}",
-                       "hFracBack": f"{fb['fraction_1step']:.2f}",
-                       "hFracBackCI": "[{:.2f}, {:.2f}]".format(*fb["fraction_1step_ci95"]),
-                       "hFracBackMin": f"{min(fb['fraction_1step_per_seed']):.3f}",  # 3 places: the target is >= 0.66
+                       **fraction_macros("hFracBack", fb),
                        "hOracleBack": f"{h['oracle_return']['backward']:.1f}", "hMedianSeed": str(h["median_seed"]),
                        "hOneBackMean": f"{np.mean(h['return_1step_per_seed']['backward']):.1f}",
                        "hOneFwdMean": f"{np.mean(h['return_1step_per_seed']['forward']):.1f}"})
@@ -477,16 +482,10 @@ def tex_headline(summary, gendir: Path, results: Path):
         held = h.get("heldout")
         if held:
             hb, ha = held["backward"], held["direction_average"]
-            macros.update({"hHeldBack": f"{hb['fraction_1step']:.2f}",
-                           "hHeldBackCI": "[{:.2f}, {:.2f}]".format(*hb["fraction_1step_ci95"]),
-                           "hHeldBackPerSeed": ", ".join(f"{x:.3f}" for x in hb["fraction_1step_per_seed"]),
-                           "hHeldAvg": f"{ha['fraction_1step']:.2f}",
-                           "hHeldAvgCI": "[{:.2f}, {:.2f}]".format(*ha["fraction_1step_ci95"]),
-                           "hHeldAvgMin": f"{min(ha['fraction_1step_per_seed']):.3f}"})
+            macros.update({**fraction_macros("hHeldBack", hb), **fraction_macros("hHeldAvg", ha),
+                           "hHeldBackPerSeed": ", ".join(f"{x:.3f}" for x in hb["fraction_1step_per_seed"])})
         if fa:
-            macros.update({"hFracAvg": f"{fa['fraction_1step']:.2f}",
-                           "hFracAvgCI": "[{:.2f}, {:.2f}]".format(*fa["fraction_1step_ci95"]),
-                           "hFracAvgMin": f"{min(fa['fraction_1step_per_seed']):.3f}"})
+            macros.update(fraction_macros("hFracAvg", fa))
     (gendir / "per_seed.tex").write_text("\n".join(rows or [r"\multicolumn{7}{c}{(no MAML run yet)} \\"])
                                          + "\n\\bottomrule\n")
     cmp = summary.get("curvature_comparison") or {"pairs": []}
