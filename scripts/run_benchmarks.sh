@@ -20,3 +20,5 @@ run benchmark_meta_iteration benchmarks/meta_iteration.py                       
 run benchmark_meta_iteration_fisher benchmarks/meta_iteration.py --set curvature=fisher      # the cheaper Fisher curvature
 # the Fisher-curvature final run of seed 3, measured while it was results/maml/seed3
 run benchmark_curvature benchmarks/curvature.py --checkpoint results/archive/maml_fisher_lam1/seed3/checkpoint.pt
+# how far 10 CG iterations are from a converged natural step (the final runs' seeds 0 and 3, and an untrained policy)
+run benchmark_cg_convergence benchmarks/cg_convergence.py

@@ -42,3 +42,18 @@ def test_curvature_benchmark_reports_json(nb, root, tmp_path):
     assert res["tasks"] == 2 and res["states_per_task"] == 2 * 10
     assert max(res["products"]["exact"]["rel_err"]) == 0.0
     assert max(res["products"]["jacobian_s1"]["rel_err"]) < 1e-4  # the same Hessian, float32 rounding
+
+
+def test_cg_convergence_benchmark_reports_json(nb, root, tmp_path):
+    """On tiny problems: every CG count reported, and the longest solve is its own reference."""
+    cfg = nb.make_config("smoke", meta_batch_size=2, hvp_tasks=2, traj_per_task=2, horizon=10, curvature="jacobian")
+    nb.save_checkpoint(tmp_path / "checkpoint.pt", nb.detached_params(nb.make_policy(cfg)), 0, [], cfg)
+    r = subprocess.run([sys.executable, str(root / "benchmarks" / "cg_convergence.py"), "--checkpoint",
+                        str(tmp_path / "checkpoint.pt"), "--init-size", "smoke"], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert len(res["policies"]) == 2
+    for rows in res["policies"].values():
+        assert set(rows) == {str(n) for n in res["cg_iters"]}
+        assert rows["30"]["cos"] == pytest.approx(1.0, abs=1e-3) and rows["30"]["gain"] > 0
