@@ -201,6 +201,7 @@ def ablations(results: Path) -> list:
                ("final, KL bound decayed from 16 M, 20 M", results / "maml_kldecay"),
                ("final, inner step 0.2, 20 M", results / "maml_lr0.2"),
                ("final, inner step 0.05, 20 M", results / "maml_lr0.05"),
+               ("final, 20 CG iterations, 20 M", results / "maml_cg20"),
                ("final, Fisher curvature, lambda 1, 20 M", results / "archive" / "maml_fisher_lam1"),
                ("final, i.i.d. directions, 20 M", results / "archive" / "maml_k10_iid"),
                ("v1: plain, exact curvature, 250 it", results / "maml_v1")]
@@ -426,6 +427,7 @@ ABLATION_LABELS = {
     "final, KL bound decayed from 16 M, 20 M": FINAL_LABEL + ", $\\delta \\to 0$ over the last 4\\,M (20\\,M steps)",
     "final, inner step 0.2, 20 M": FINAL_LABEL + ", $\\alpha=0.2$ (20\\,M steps)",
     "final, inner step 0.05, 20 M": FINAL_LABEL + ", $\\alpha=0.05$ (20\\,M steps)",
+    "final, 20 CG iterations, 20 M": FINAL_LABEL + ", 20 CG iterations (20\\,M steps)",
     "final, Fisher curvature, lambda 1, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh (20\\,M steps)",
     "final, i.i.d. directions, 20 M": "LVC, $s=10$, $K=10$ i.i.d.\\ (20\\,M steps)",
     "v1: plain, exact curvature, 250 it": "plain, $s=1$, exact curvature (v1)"}
@@ -560,7 +562,36 @@ def tex_headline(summary, gendir: Path, results: Path):
         b = json.loads(fisher_bench.read_text())
         macros.update({"biFisherIter": f"{b['iteration_s']:.2f}", "biFisherRatio": f"{b['ratio']:.2f}",
                        "biFisherShare": f"{b['update_share']:.2f}", "biFisherUpdate": f"{b['phases_s']['update']:.2f}"})
+    macros.update(step_size_macros(results), **cg_macros(results))
     (gendir / "headline.tex").write_text("".join(f"\\newcommand{{\\{n}}}{{{v}}}\n" for n, v in macros.items()))
+
+
+def step_size_macros(results: Path) -> dict:
+    """The learned step-size factors where the Meta-SGD run was stopped (results/maml_metasgd/seed0)."""
+    out = {n: "n/a" for n in ("msgdIter", "msgdNetMin", "msgdNetMax", "msgdStdMax")}
+    f = results / "maml_metasgd" / "seed0" / "step_scales_at_stop.json"
+    if f.exists():
+        d = json.loads(f.read_text())
+        net = [v for k, v in d["factors"].items() if not k.endswith("log_std")]
+        out.update({"msgdIter": str(d["iteration"]), "msgdNetMin": f"{min(v['min'] for v in net):.3f}",
+                    "msgdNetMax": f"{max(v['max'] for v in net):.3f}",
+                    "msgdStdMax": f"{d['factors']['step_scales.log_std']['max']:.2f}"})
+    return out
+
+
+def cg_macros(results: Path) -> dict:
+    """CG after 10 iterations against a 30-iteration solve (benchmarks/cg_convergence.py): the range of
+    the cosines and of the gain ratios gain(n) / gain(30) over the probed policies."""
+    out = {n: "n/a" for n in ("cgCosTen", "cgGainTen", "cgGainTwenty", "cgPolicies")}
+    f = results / "benchmark_cg_convergence.json"
+    if f.exists():
+        pol = json.loads(f.read_text())["policies"].values()
+        span = lambda xs: f"{min(xs):.2f}--{max(xs):.2f}"
+        out.update({"cgCosTen": span([p["10"]["cos"] for p in pol]),
+                    "cgGainTen": span([p["10"]["gain"] / p["30"]["gain"] for p in pol]),
+                    "cgGainTwenty": span([p["20"]["gain"] / p["30"]["gain"] for p in pol]),
+                    "cgPolicies": str(len(pol))})
+    return out
 
 
 HPARAMS = [("horizon", "horizon $H$"), ("meta_batch_size", "tasks per meta-batch $K$"),
