@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "Notebooks" / "HW14_MAML.ipynb"
 DESELECT = "not notebook_runs and not report_latex and not benchmark_reports"
 # the files in the order they run: fast tests against exact references first, so most mutants die early
-ORDER = ["test_learning_signal.py", "test_maml.py", "test_curvature.py", "test_policy.py", "test_env.py",
+ORDER = ["test_learning_signal.py", "test_maml.py", "test_curvature.py", "test_step_sizes.py", "test_policy.py", "test_env.py",
          "test_robustness.py", "test_submission.py"]
 
 # (name, exact snippet in one lib cell, replacement)
@@ -40,7 +40,7 @@ MUTATIONS = [
     ("baseline: ridge not square-rooted", "eye = math.sqrt(reg) * torch.eye(F", "eye = reg * torch.eye(F"),
     ("baseline: feature tau^3 -> tau^2", "tau, tau ** 2, tau ** 3,", "tau, tau ** 2, tau ** 2,"),
     ("inner loss: sign", "return -(weight * adv).mean(dim=1)", "return (weight * adv).mean(dim=1)"),
-    ("inner step: ascent", "return {k: v - lr * g for (k, v), g in zip(per_task.items(), grads)}", "return {k: v + lr * g for (k, v), g in zip(per_task.items(), grads)}"),
+    ("inner step: ascent", "return {k: v - lr[k] * g for (k, v), g in zip(per_task.items(), grads)}", "return {k: v + lr[k] * g for (k, v), g in zip(per_task.items(), grads)}"),
     ("inner step: no create_graph", "create_graph=not first_order)", "create_graph=False)"),
     ("lvc: same as vpg", 'weight = logp if objective == "vpg" else torch.exp(logp - logp.detach())', "weight = logp"),
     ("policy: std = exp(2 log_std)", "std = torch.exp(self.log_std)", "std = torch.exp(2 * self.log_std)"),
@@ -55,8 +55,8 @@ MUTATIONS = [
     ("fisher: 1/sigma instead of 1/sigma^2", "weight = torch.exp(-2 * p[\"log_std\"]).unsqueeze(1) / (K * S)", "weight = torch.exp(-p[\"log_std\"]).unsqueeze(1) / (K * S)"),
     ("fisher: not averaged over tasks", "weight = torch.exp(-2 * p[\"log_std\"]).unsqueeze(1) / (K * S)", "weight = torch.exp(-2 * p[\"log_std\"]).unsqueeze(1) / S"),
     ("damping dropped", "out = fk(unflat(v, shapes))\n        return flat(out[k].sum(0) for k in shapes) + damping * v", "out = fk(unflat(v, shapes))\n        return flat(out[k].sum(0) for k in shapes)"),
-    ("jacobian: J = I + alpha H", "return {k: u[k] - alpha * h for k, h in zip(leaves, hu)}", "return {k: u[k] + alpha * h for k, h in zip(leaves, hu)}"),
-    ("jacobian: J applied on one side only", "out = jacobian_times(fk(jv))", "out = fk(jv)"),
+    ("jacobian: J = I + alpha H", "ju = {k: u[k] - step[k] * hu[k] for k in net}", "ju = {k: u[k] + step[k] * hu[k] for k in net}"),
+    ("jacobian: J applied on one side only", "out = {k: w[k] - alpha * h for k, h in hessian_times(w).items()}", "out = {k: w[k] for k in net}"),
     ("jacobian: plain inner Hessian under LVC", "leaves, batch, adv, problem.cfg.inner_objective, create_graph=True)", 'leaves, batch, adv, "vpg", create_graph=True)'),
     ("curvature: 'jacobian' runs the Fisher form", "        return jacobian_fisher_vp(problem, theta, cfg.curvature_stride, cfg.cg_damping)", "        return fisher_vp(problem, cfg.curvature_stride, cfg.cg_damping)"),
     ("sampler: stores clipped actions", "act_buf[t] = a.reshape(B, act_dim).numpy()", "act_buf[t] = a.reshape(B, act_dim).clamp(-action_scale, action_scale).numpy()"),
@@ -66,7 +66,7 @@ MUTATIONS = [
     ("env: control cost rewarded", "reward = self.directions * x_velocity - ctrl_cost", "reward = self.directions * x_velocity + ctrl_cost"),
     ("env: velocity over physics step", "x_velocity = (self._qpos[:, 0] - x_before) / self.dt", "x_velocity = (self._qpos[:, 0] - x_before) / self.model.opt.timestep"),
     ("checkpoint: written in place", 'tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")', "tmp = path"),
-    ("evaluation: first step size for all", "params = adapt(policy, params, batch, batch_advantages(batch, cfg), lrs[j], first_order=True)", "params = adapt(policy, params, batch, batch_advantages(batch, cfg), lrs[0], first_order=True)"),
+    ("evaluation: first step size for all", "lr = inner_step_sizes(theta, lrs[j])", "lr = inner_step_sizes(theta, lrs[0])"),
     ("evaluation: the same batch every step", 'npr, g, s = rng_streams(seed, 10_000 + j, "eval")', 'npr, g, s = rng_streams(seed, 10_000, "eval")'),
     ("seeding: iteration ignored", "ss = np.random.SeedSequence([seed, iteration, STREAMS[stream]])", "ss = np.random.SeedSequence([seed, STREAMS[stream]])"),
     ("loop: post batch with theta", 'post = check("observations", sample_batch(env, policy, params, K, T, s, *stream_seeds(cfg, it, "post")))', 'post = check("observations", sample_batch(env, policy, theta, K, T, s, *stream_seeds(cfg, it, "post")))'),
@@ -79,6 +79,11 @@ MUTATIONS = [
     ("kl schedule: the loop keeps max_kl", "max_kl=kl_bound(cfg, it), check=check)", "max_kl=cfg.max_kl, check=check)"),
     ("kl schedule: resume ignores the past bounds", "if any(kl_bound(old, i) != kl_bound(cfg, i) for i in range(done)):", "if False:"),
     ("guard: non-finite passes", "if not bool(torch.isfinite(t).all()):", "if False:"),
+    ("step sizes: factors detached", "return {k: lr * params[scale_key(k)] for k in net}", "return {k: lr * params[scale_key(k)].detach() for k in net}"),
+    ("step sizes: factors ignored", "return {k: lr * params[scale_key(k)] for k in net}", "return {k: lr for k in net}"),
+    ("step sizes: J^T drops s", "hsw = hessian_times({k: step[k] * w[k] for k in net})", "hsw = hessian_times({k: alpha * w[k] for k in net})"),
+    ("step sizes: J drops the factor column", "ju = {k: ju[k] - alpha * grads[i].detach() * vs[scale_key(k)]", "ju = {k: ju[k] - 0 * grads[i].detach() * vs[scale_key(k)]"),
+    ("step sizes: J^T factor block sign", "out.update({scale_key(k): -alpha * grads[i].detach() * w[k]", "out.update({scale_key(k): alpha * grads[i].detach() * w[k]"),
 ]
 
 
