@@ -82,8 +82,8 @@ MUTATIONS = [
     ("step sizes: factors detached", "return {k: lr * params[scale_key(k)] for k in net}", "return {k: lr * params[scale_key(k)].detach() for k in net}"),
     ("step sizes: factors ignored", "return {k: lr * params[scale_key(k)] for k in net}", "return {k: lr for k in net}"),
     ("step sizes: J^T drops s", "hsw = hessian_times({k: step[k] * w[k] for k in net})", "hsw = hessian_times({k: alpha * w[k] for k in net})"),
-    ("step sizes: J drops the factor column", "ju = {k: ju[k] - alpha * grads[i].detach() * vs[scale_key(k)]", "ju = {k: ju[k] - 0 * grads[i].detach() * vs[scale_key(k)]"),
-    ("step sizes: J^T factor block sign", "out.update({scale_key(k): -alpha * grads[i].detach() * w[k]", "out.update({scale_key(k): alpha * grads[i].detach() * w[k]"),
+    ("step sizes: J drops the factor column", "ju = {k: ju[k] - alpha * g[k] * vs[scale_key(k)]", "ju = {k: ju[k] - 0 * g[k] * vs[scale_key(k)]"),
+    ("step sizes: J^T factor block sign", "out.update({scale_key(k): -alpha * g[k] * w[k]", "out.update({scale_key(k): alpha * g[k] * w[k]"),
 ]
 
 

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from helpers import fixed_problem
+from test_curvature import _fisher_of_task
 
 ALPHA = 0.5  # fixed_problem's inner_lr
 
@@ -87,17 +88,6 @@ def test_meta_gradient_in_the_factors_is_the_chain_rule_and_matches_finite_diffe
         u /= u.norm()
         fd = (f(base + 1e-5 * u) - f(base - 1e-5 * u)) / 2e-5
         assert float(flat_g @ u) == pytest.approx(fd, rel=1e-5, abs=1e-9)
-
-
-def _fisher_of_task(nb, problem, k):
-    """F_k: Hessian in theta'_k of task k's mean KL(pi_old || pi_theta'_k), at theta'_k."""
-    from torch.distributions import Independent, Normal, kl_divergence
-    p = {n: v[k] for n, v in problem.old_params.items()}
-
-    def mean_kl(x):
-        d = nb.policy_dist(problem.policy, nb.unflat(x, p), problem.obs[k])
-        return kl_divergence(Independent(Normal(problem.old_loc[k], problem.old_scale[k]), 1), d).mean()
-    return torch.autograd.functional.hessian(mean_kl, nb.flat(p.values()))
 
 
 def test_jacobian_product_with_factors_equals_the_exact_kl_hessian(nb):
