@@ -562,7 +562,7 @@ def tex_headline(summary, gendir: Path, results: Path):
         b = json.loads(fisher_bench.read_text())
         macros.update({"biFisherIter": f"{b['iteration_s']:.2f}", "biFisherRatio": f"{b['ratio']:.2f}",
                        "biFisherShare": f"{b['update_share']:.2f}", "biFisherUpdate": f"{b['phases_s']['update']:.2f}"})
-    macros.update(step_size_macros(results), **cg_macros(results))
+    macros.update(step_size_macros(results), **cg_macros(results), **cg_rule_macros(summary))
     (gendir / "headline.tex").write_text("".join(f"\\newcommand{{\\{n}}}{{{v}}}\n" for n, v in macros.items()))
 
 
@@ -591,6 +591,22 @@ def cg_macros(results: Path) -> dict:
                     "cgGainTen": span([p["10"]["gain"] / p["30"]["gain"] for p in pol]),
                     "cgGainTwenty": span([p["20"]["gain"] / p["30"]["gain"] for p in pol]),
                     "cgPolicies": str(len(pol))})
+    return out
+
+
+def cg_rule_macros(summary) -> dict:
+    """The rule fixed before the 20-CG-iteration runs: adopt only if the means over seeds of both one-step
+    fractions (backward, both directions) beat the final runs'. Three places, as two do not separate them."""
+    out = {n: "n/a" for n in ("cgTwentySeeds", "cgTwentyBack", "cgTwentyAvg", "cgFinalBack", "cgFinalAvg", "cgRuleVerdict")}
+    row = next((a for a in summary.get("ablations", []) if a["name"] == "final, 20 CG iterations, 20 M"), None)
+    h = summary.get("headline")
+    if row and h and h.get("direction_average"):
+        back, avg = np.mean(row["fraction_1step_backward_per_seed"]), np.mean(row["fraction_1step_direction_average_per_seed"])
+        fb, fa = h["backward"]["fraction_1step"], h["direction_average"]["fraction_1step"]
+        adopted = back > fb and avg > fa
+        out.update({"cgTwentySeeds": str(len(row["seeds"])), "cgTwentyBack": f"{back:.3f}", "cgTwentyAvg": f"{avg:.3f}",
+                    "cgFinalBack": f"{fb:.3f}", "cgFinalAvg": f"{fa:.3f}",
+                    "cgRuleVerdict": "adopted" if adopted else "not adopted"})
     return out
 
 
