@@ -94,13 +94,16 @@ def test_heldout_fractions_come_from_the_heldout_evaluations(summ, tmp_path):
     assert h["heldout"]["direction_average"]["fraction_1step_per_seed"] == pytest.approx([(0.5 + 0.9) / 2, (0.9 + 0.3) / 2])
 
 
-def test_cg_rule_needs_both_means_above_the_final_runs(summ):
-    """The 20-CG-iteration rule: adopted only if the means of both fractions beat the headline's."""
-    head = {"backward": {"fraction_1step": 0.70}, "direction_average": {"fraction_1step": 0.70}}
-    row = lambda back, avg: {"name": "final, 20 CG iterations, 20 M", "seeds": [0, 1],
-                             "fraction_1step_backward_per_seed": back, "fraction_1step_direction_average_per_seed": avg}
-    m = summ.cg_rule_macros({"headline": head, "ablations": [row([0.6, 0.9], [0.7, 0.8])]})
-    assert (m["cgTwentyBack"], m["cgTwentyAvg"], m["cgRuleVerdict"]) == ("0.750", "0.750", "adopted")
-    m = summ.cg_rule_macros({"headline": head, "ablations": [row([0.6, 0.9], [0.6, 0.7])]})
-    assert (m["cgTwentyAvg"], m["cgFinalAvg"], m["cgRuleVerdict"]) == ("0.650", "0.700", "not adopted")
-    assert summ.cg_rule_macros({"headline": head, "ablations": []})["cgRuleVerdict"] == "n/a"
+def test_adoption_rule_needs_both_means_above_the_final_runs_on_every_seed(summ):
+    """A lever replaces the final choice only if the means of both fractions beat the headline's, over its seeds."""
+    head = {"seeds": [0, 1], "backward": {"fraction_1step": 0.70}, "direction_average": {"fraction_1step": 0.70}}
+    row = lambda back, avg, seeds=(0, 1): {"name": "lever", "seeds": list(seeds), "wall_minutes_per_seed": [20, 30],
+                                           "fraction_1step_backward_per_seed": back,
+                                           "fraction_1step_direction_average_per_seed": avg}
+    m = summ.adoption_macros({"headline": head, "ablations": [row([0.6, 0.9], [0.7, 0.8])]}, "lever", "lv")
+    assert (m["lvSeeds"], m["lvBack"], m["lvAvg"], m["lvVerdict"], m["lvWall"]) == ("2", "0.750", "0.750", "adopted", "25")
+    m = summ.adoption_macros({"headline": head, "ablations": [row([0.6, 0.9], [0.6, 0.7])]}, "lever", "lv")
+    assert (m["lvAvg"], m["ruleFinalAvg"], m["lvVerdict"]) == ("0.650", "0.700", "not adopted")
+    m = summ.adoption_macros({"headline": head, "ablations": [row([0.9], [0.9], seeds=[0])]}, "lever", "lv")
+    assert m["lvVerdict"] == "undecided"  # one seed of two: ahead, but not yet decided
+    assert summ.adoption_macros({"headline": head, "ablations": []}, "lever", "lv")["lvVerdict"] == "n/a"
