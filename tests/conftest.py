@@ -12,6 +12,12 @@ os.environ.setdefault("MUJOCO_GL", "egl")
 import nbdefs  # noqa: E402
 
 
+def pytest_configure(config):
+    # torch's forward-mode AD (torch.func.jvp in the curvature products) loads its decompositions with
+    # torch.jit.script, which torch 2.13 deprecates inside torch itself: not a call of ours to mend
+    config.addinivalue_line("filterwarnings", "ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+
+
 @pytest.fixture(scope="session")
 def nb():
     return nbdefs.load()
