@@ -44,6 +44,11 @@ PAPER = {"maml": [-50.7, 293.2, 313.5, 315.7], "maml_sem": [2.9, 8.7, 8.0, 7.1],
          "pretrained": [-43.0, -24.8, -12.9, 19.6], "random": [-35.7, 21.8, 62.3, 86.2], "oracle": 442.7}
 
 
+def wall_minutes(runs) -> list:
+    """Each run's training wall time in minutes (its last metrics line; resumed runs count every session)."""
+    return [round(r["metrics"][-1]["time/wall"] / 60, 2) for r in runs]
+
+
 def load_runs(results: Path, method: str):
     runs = []
     for d in sorted(results.glob(f"{method}/seed*")):
@@ -180,7 +185,7 @@ def headline(results: Path) -> dict | None:
     h["median_seed"] = h["seeds"][int(order[(len(order) - 1) // 2])]  # the lower median for an even count
     h["line_search"] = line_search_stats(runs)
     h.update({"env_steps_per_seed": [r["metrics"][-1]["progress/total_env_steps"] for r in runs],
-              "wall_minutes_per_seed": [round(r["metrics"][-1]["time/wall"] / 60, 2) for r in runs],
+              "wall_minutes_per_seed": wall_minutes(runs),
               "oracle_return": oracle, "oracle_candidates": oracle_candidates(results),
               "interval": "95% Student-t interval across seeds (seeds are the units)",
               "fraction": "seed's mean return after 1 step / mean over oracle seeds of the oracle's return "
@@ -214,7 +219,7 @@ def ablations(results: Path) -> list:
         cfg = json.loads((d / f"seed{runs[0]['seed']}" / "config.json").read_text())
         rows.append({"name": name, "seeds": f["seeds"],
                      "env_steps": runs[0]["metrics"][-1]["progress/total_env_steps"],
-                     "wall_minutes_per_seed": [round(r["metrics"][-1]["time/wall"] / 60, 2) for r in runs],
+                     "wall_minutes_per_seed": wall_minutes(runs),
                      "fraction_1step_backward_per_seed": f["backward"]["fraction_1step_per_seed"],
                      "fraction_1step_direction_average_per_seed":
                          (f["direction_average"] or {}).get("fraction_1step_per_seed"),

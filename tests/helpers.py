@@ -1,5 +1,6 @@
 """Small fixed problems shared by the tests (float64, random trajectories and advantages)."""
 import torch
+from torch.distributions import Independent, Normal, kl_divergence
 
 
 def fixed_problem(nb, first_order=False, K=2, N=3, T=6, seed=0, **overrides):
@@ -39,3 +40,19 @@ def vpg_step_by_hand(nb, policy, params, batch, advantages, lr):
         for (n, v), gr in zip(p.items(), torch.autograd.grad(loss, list(p.values()))):
             new.setdefault(n, []).append(v.detach() - lr * gr)
     return {n: torch.stack(v) for n, v in new.items()}
+
+
+def fisher_of_task(nb, problem, k, stride=1):
+    """F_k: Hessian in theta'_k of the mean KL(pi_old || pi_theta'_k) over task k's states, at theta'_k."""
+    p = {n: v[k] for n, v in problem.old_params.items()}
+    obs = problem.obs[k, ::stride]
+    shapes = {n: v for n, v in p.items()}
+    x0 = nb.flat(p.values())
+
+    def mean_kl(x):
+        d = nb.policy_dist(problem.policy, nb.unflat(x, shapes), obs)
+        old = Independent(Normal(d.base_dist.loc.detach() * 0 + problem.old_loc[k, ::stride],
+                                 problem.old_scale[k, ::stride]), 1)
+        return kl_divergence(old, d).mean()
+
+    return torch.autograd.functional.hessian(mean_kl, x0)

@@ -6,25 +6,8 @@ the exact KL Hessian must equal (1/K) sum_k J_k^T F_k J_k and the Fisher product
 """
 import pytest
 import torch
-from torch.distributions import Independent, Normal, kl_divergence
 
-from helpers import fixed_problem
-
-
-def _fisher_of_task(nb, problem, k, stride=1):
-    """F_k: Hessian in theta'_k of the mean KL(pi_old || pi_theta'_k) over task k's states, at theta'_k."""
-    p = {n: v[k] for n, v in problem.old_params.items()}
-    obs = problem.obs[k, ::stride]
-    shapes = {n: v for n, v in p.items()}
-    x0 = nb.flat(p.values())
-
-    def mean_kl(x):
-        d = nb.policy_dist(problem.policy, nb.unflat(x, shapes), obs)
-        old = Independent(Normal(d.base_dist.loc.detach() * 0 + problem.old_loc[k, ::stride],
-                                 problem.old_scale[k, ::stride]), 1)
-        return kl_divergence(old, d).mean()
-
-    return torch.autograd.functional.hessian(mean_kl, x0)
+from helpers import fisher_of_task, fixed_problem
 
 
 def _jacobian_of_inner_step(nb, problem, theta, k):
@@ -42,7 +25,7 @@ def _random_vector(theta, seed):
 def test_fisher_product_equals_mean_of_gaussian_kl_hessians(nb):
     _, _, theta, problem, _ = fixed_problem(nb, hidden_sizes=(4, 4))
     K = problem.obs.shape[0]
-    F = sum(_fisher_of_task(nb, problem, k) for k in range(K)) / K
+    F = sum(fisher_of_task(nb, problem, k) for k in range(K)) / K
     fvp = nb.fisher_vp(problem, stride=1, damping=0.0)
     for seed in range(3):
         v = _random_vector(theta, seed)
@@ -52,10 +35,10 @@ def test_fisher_product_equals_mean_of_gaussian_kl_hessians(nb):
 def test_fisher_product_with_stride_uses_every_sth_state(nb):
     _, _, theta, problem, _ = fixed_problem(nb, T=9, hidden_sizes=(4, 4))
     K = problem.obs.shape[0]
-    F3 = sum(_fisher_of_task(nb, problem, k, stride=3) for k in range(K)) / K
+    F3 = sum(fisher_of_task(nb, problem, k, stride=3) for k in range(K)) / K
     v = _random_vector(theta, 0)
     torch.testing.assert_close(nb.fisher_vp(problem, stride=3, damping=0.0)(v), F3 @ v, rtol=1e-10, atol=1e-12)
-    F1 = sum(_fisher_of_task(nb, problem, k) for k in range(K)) / K
+    F1 = sum(fisher_of_task(nb, problem, k) for k in range(K)) / K
     assert (F1 @ v - F3 @ v).norm() > 1e-3 * (F1 @ v).norm()  # the stride does change the product
 
 
@@ -64,7 +47,7 @@ def test_exact_hvp_is_gauss_newton_through_the_inner_step(nb):
     _, _, theta, problem, _ = fixed_problem(nb, hidden_sizes=(4, 4))  # 128 parameters keep J_k cheap
     K = problem.obs.shape[0]
     Js = [_jacobian_of_inner_step(nb, problem, theta, k) for k in range(K)]
-    H = sum(J.T @ _fisher_of_task(nb, problem, k) @ J for k, J in enumerate(Js)) / K
+    H = sum(J.T @ fisher_of_task(nb, problem, k) @ J for k, J in enumerate(Js)) / K
     th = {n: v.clone().requires_grad_(True) for n, v in theta.items()}
     hvp = nb.exact_kl_hvp(problem, th, damping=0.0)
     for seed in range(3):
@@ -83,7 +66,7 @@ def test_jacobian_product_equals_the_exact_hessian_and_the_autograd_jacobians(nb
     _, _, theta, problem, _ = fixed_problem(nb, hidden_sizes=(4, 4), inner_objective=objective)
     K = problem.obs.shape[0]
     Js = [_jacobian_of_inner_step(nb, problem, theta, k) for k in range(K)]
-    H = sum(J.T @ _fisher_of_task(nb, problem, k) @ J for k, J in enumerate(Js)) / K
+    H = sum(J.T @ fisher_of_task(nb, problem, k) @ J for k, J in enumerate(Js)) / K
     th = {n: v.clone().requires_grad_(True) for n, v in theta.items()}
     exact = nb.exact_kl_hvp(problem, th, damping=0.0)
     jvp = nb.jacobian_fisher_vp(problem, theta, stride=1, damping=0.0)
@@ -99,7 +82,7 @@ def test_jacobian_product_with_stride_subsamples_only_the_post_update_states(nb)
     _, _, theta, problem, _ = fixed_problem(nb, T=9, hidden_sizes=(4, 4))
     K = problem.obs.shape[0]
     Js = [_jacobian_of_inner_step(nb, problem, theta, k) for k in range(K)]
-    H = sum(J.T @ _fisher_of_task(nb, problem, k, stride=3) @ J for k, J in enumerate(Js)) / K
+    H = sum(J.T @ fisher_of_task(nb, problem, k, stride=3) @ J for k, J in enumerate(Js)) / K
     v = _random_vector(theta, 4)
     got = nb.jacobian_fisher_vp(problem, theta, stride=3, damping=0.0)(v)
     torch.testing.assert_close(got, H @ v, rtol=1e-8, atol=1e-10)

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import fixed_problem
-from test_curvature import _fisher_of_task
+from helpers import fisher_of_task, fixed_problem
 
 ALPHA = 0.5  # fixed_problem's inner_lr
 
@@ -103,7 +102,7 @@ def test_jacobian_product_with_factors_equals_the_exact_kl_hessian(nb):
     x0 = nb.flat(theta.values())
     Js = [torch.autograd.functional.jacobian(lambda x: adapted_k(x, k), x0) for k in range(K)]
     assert Js[0].shape == (x0.numel() // 2, x0.numel())
-    H = sum(J.T @ _fisher_of_task(nb, problem, k) @ J for k, J in enumerate(Js)) / K
+    H = sum(J.T @ fisher_of_task(nb, problem, k) @ J for k, J in enumerate(Js)) / K
     th = {n: v.clone().requires_grad_(True) for n, v in theta.items()}
     exact = nb.exact_kl_hvp(problem, th, damping=0.0)
     fast = nb.jacobian_fisher_vp(problem, theta, stride=1, damping=0.0)
