@@ -14,7 +14,9 @@ def test_sampler_benchmark_reports_json(root):
     res = json.loads(r.stdout.strip().splitlines()[-1])
     for k in ("physics_sps", "sampler_sps", "gym_sync_sps", "gym_async_sps"):
         assert res[k] > 0
-    assert res["ratio_vs_physics"] == round(res["sampler_sps"] / res["physics_sps"], 3)
+    # the script rounds the rates to whole steps and the ratio (of the unrounded rates) to 3 decimals, so the
+    # ratio recomputed here from the printed rates may differ in its last digit: an exact == was flaky
+    assert res["ratio_vs_physics"] == pytest.approx(res["sampler_sps"] / res["physics_sps"], rel=2e-3, abs=6e-4)
 
 
 def test_meta_iteration_benchmark_reports_json(root):
