@@ -608,11 +608,13 @@ def adoption_macros(summary, row_name: str, prefix: str) -> dict:
     """A lever's rule, fixed before its seeds 1-4 ran: it replaces the final configuration's choice only if
     the means over the same seeds of both one-step fractions (backward, both directions) beat the final
     runs'. \\<prefix>Seeds, Back, Avg (three places, as two do not separate them), MinBack (the weakest seed's
-    backward fraction: the issue's every-seed target, which the rule does not weigh), Wall (minutes per
-    seed) and Verdict, "undecided" until the lever has run the headline's seeds; \\ruleFinalBack, \\ruleFinalAvg,
-    \\ruleFinalMinBack."""
-    out = {prefix + n: "n/a" for n in ("Seeds", "Back", "Avg", "MinBack", "Verdict", "Wall")}
-    out.update(ruleFinalBack="n/a", ruleFinalAvg="n/a", ruleFinalMinBack="n/a")
+    backward fraction: the issue's every-seed target, which the rule does not weigh), Sums (per seed, the
+    backward plus the forward one-step return: how much a seed adapts in all, whichever direction it leans
+    to), Wall (minutes per seed) and Verdict, "undecided" until the lever has run the headline's seeds;
+    \\ruleFinalBack, \\ruleFinalAvg, \\ruleFinalMinBack, \\ruleFinalSums."""
+    out = {prefix + n: "n/a" for n in ("Seeds", "Back", "Avg", "MinBack", "Sums", "Verdict", "Wall")}
+    out.update(ruleFinalBack="n/a", ruleFinalAvg="n/a", ruleFinalMinBack="n/a", ruleFinalSums="n/a")
+    sums = lambda r: ", ".join(f"{b + f:.0f}" for b, f in zip(r["backward"], r["forward"]))
     row = next((a for a in summary.get("ablations", []) if a["name"] == row_name), None)
     h = summary.get("headline")
     if row and h and h.get("direction_average"):
@@ -622,6 +624,7 @@ def adoption_macros(summary, row_name: str, prefix: str) -> dict:
                    else "adopted" if back > fb and avg > fa else "not adopted")
         out.update({prefix + "Seeds": str(len(row["seeds"])), prefix + "Back": f"{back:.3f}", prefix + "Avg": f"{avg:.3f}",
                     prefix + "MinBack": f"{min(row['fraction_1step_backward_per_seed']):.3f}",
+                    prefix + "Sums": sums(row["return_1step_per_seed"]), "ruleFinalSums": sums(h["return_1step_per_seed"]),
                     prefix + "Verdict": verdict, prefix + "Wall": f"{np.mean(row['wall_minutes_per_seed']):.0f}",
                     "ruleFinalBack": f"{fb:.3f}", "ruleFinalAvg": f"{fa:.3f}",
                     "ruleFinalMinBack": f"{min(h['backward']['fraction_1step_per_seed']):.3f}"})
