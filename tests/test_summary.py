@@ -94,8 +94,9 @@ def test_heldout_fractions_come_from_the_heldout_evaluations(summ, tmp_path):
     assert h["heldout"]["direction_average"]["fraction_1step_per_seed"] == pytest.approx([(0.5 + 0.9) / 2, (0.9 + 0.3) / 2])
 
 
-def test_adoption_rule_needs_both_means_above_the_final_runs_on_every_seed(summ):
-    """A lever replaces the final choice only if the means of both fractions beat the headline's, over its seeds."""
+def test_adoption_rule_needs_both_means_above_the_final_runs(summ):
+    """A lever replaces the final choice only if the means of both fractions beat the headline's, over its seeds;
+    the weakest seed and the per-seed sums are reported beside the verdict, not weighed by it."""
     head = {"seeds": [0, 1], "backward": {"fraction_1step": 0.70, "fraction_1step_per_seed": [0.75, 0.65]},
             "direction_average": {"fraction_1step": 0.70},
             "return_1step_per_seed": {"backward": [700.0, 600.0], "forward": [500.0, 400.4]}}
