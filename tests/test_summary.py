@@ -97,7 +97,8 @@ def test_heldout_fractions_come_from_the_heldout_evaluations(summ, tmp_path):
 def test_adoption_rule_needs_both_means_above_the_final_runs(summ):
     """A lever replaces the final choice only if the means of both fractions beat the headline's, over its seeds;
     the weakest seed and the per-seed sums are reported beside the verdict, not weighed by it."""
-    head = {"seeds": [0, 1], "backward": {"fraction_1step": 0.70, "fraction_1step_per_seed": [0.75, 0.65]},
+    head = {"seeds": [0, 1], "backward": {"fraction_1step": 0.70, "fraction_1step_per_seed": [0.75, 0.65],
+                                          "fraction_1step_ci95": [0.6, 0.8]},
             "direction_average": {"fraction_1step": 0.70},
             "return_1step_per_seed": {"backward": [700.0, 600.0], "forward": [500.0, 400.4]}}
     row = lambda back, avg, seeds=(0, 1): {"name": "lever", "seeds": list(seeds), "wall_minutes_per_seed": [20, 30],
@@ -106,7 +107,8 @@ def test_adoption_rule_needs_both_means_above_the_final_runs(summ):
                                            "return_1step_per_seed": {"backward": [650.0, 700.0], "forward": [300.0, 100.0]}}
     m = summ.adoption_macros({"headline": head, "ablations": [row([0.9, 0.6], [0.7, 0.8])]}, "lever", "lv")
     assert (m["lvSeeds"], m["lvBack"], m["lvAvg"], m["lvVerdict"], m["lvWall"]) == ("2", "0.750", "0.750", "adopted", "25")
-    assert (m["lvMinBack"], m["ruleFinalMinBack"]) == ("0.600", "0.650")  # the weakest seed, not the first or the mean
+    final_min = summ.fraction_macros("hFracBack", head["backward"])["hFracBackMin"]  # the final runs' own macro
+    assert (m["lvMinBack"], final_min) == ("0.600", "0.650")  # the weakest seed, not the first or the mean
     assert (m["lvSums"], m["ruleFinalSums"]) == ("950, 800", "1200, 1000")  # backward + forward, per seed in order
     m = summ.adoption_macros({"headline": head, "ablations": [row([0.6, 0.9], [0.6, 0.7])]}, "lever", "lv")
     assert (m["lvAvg"], m["ruleFinalAvg"], m["lvVerdict"]) == ("0.650", "0.700", "not adopted")
