@@ -218,9 +218,9 @@ def test_meta_iteration_replayed_step_by_step(nb):
     K, N, T = cfg.meta_batch_size, cfg.traj_per_task, cfg.horizon
     env = nb.BatchedHalfCheetah(np.ones(K * N), T, cfg.ctrl_cost_weight, 1)
     new, r = nb.meta_iteration(cfg, policy, theta, 5, env, lambda name, x: x)
-    directions = nb.sample_directions(cfg, nb.rng_streams(cfg.seed, 5, "tasks")[0], K)
-    np.testing.assert_array_equal(r.directions, directions)
-    np.testing.assert_array_equal(env.directions, np.repeat(directions, N))
+    directions = nb.sample_tasks(cfg, nb.rng_streams(cfg.seed, 5, "tasks")[0], K)
+    np.testing.assert_array_equal(r.tasks, directions)
+    np.testing.assert_array_equal(env.tasks, np.repeat(directions, N))
     pre = nb.sample_batch(env, policy, theta, K, T, cfg.action_scale, *nb.stream_seeds(cfg, 5, "pre"))
     torch.testing.assert_close(r.pre.actions, pre.actions, rtol=0, atol=0)
     adapted = vpg_step_by_hand(nb, policy, theta, pre, nb.batch_advantages(pre, cfg), cfg.inner_lr)
@@ -248,13 +248,13 @@ def test_balanced_tasks_stratify_without_bias(nb, K):
     skewed remainder would show); i.i.d. draws instead give one-direction batches at their rate 2^(1-K)."""
     rng = np.random.default_rng(0)
     bal = nb.make_config("smoke", balanced_tasks=True)
-    draws = np.stack([nb.sample_directions(bal, rng, K) for _ in range(4000)])
+    draws = np.stack([nb.sample_tasks(bal, rng, K) for _ in range(4000)])
     counts = (draws == 1.0).sum(axis=1)
     assert set(np.unique(draws)) == {1.0, -1.0}
     assert counts.min() >= K // 2 and counts.max() <= (K + 1) // 2
     np.testing.assert_allclose((draws == 1.0).mean(axis=0), 0.5, atol=0.035)
-    iid = np.stack([nb.sample_directions(nb.make_config("smoke"), rng, 4) for _ in range(4000)])
+    iid = np.stack([nb.sample_tasks(nb.make_config("smoke"), rng, 4) for _ in range(4000)])
     one_sided = np.mean(np.abs(iid.sum(axis=1)) == 4)
     assert one_sided == pytest.approx(1 / 8, abs=0.02)
     single = nb.make_config("smoke", task_family="backward", balanced_tasks=True)
-    np.testing.assert_array_equal(nb.sample_directions(single, rng, K), -np.ones(K))
+    np.testing.assert_array_equal(nb.sample_tasks(single, rng, K), -np.ones(K))
