@@ -39,7 +39,7 @@ def meta_problem(nb, policy, theta, cfg, it):
     finally:
         env.close()
     problem = result.problem
-    return problem.subset(cfg.hvp_tasks) if cfg.hvp_tasks < cfg.meta_batch_size else problem
+    return nb.problem_subset(problem, cfg.hvp_tasks) if cfg.hvp_tasks < cfg.meta_batch_size else problem
 
 
 def main():

@@ -83,6 +83,12 @@ MUTATIONS = [
     ("step sizes: factors ignored", "return {k: lr * params[scale_key(k)] for k in net}", "return {k: lr for k in net}"),
     ("step sizes: J^T drops s", "hsw = hessian_times({k: step[k] * w[k] for k in net})", "hsw = hessian_times({k: alpha * w[k] for k in net})"),
     ("step sizes: J drops the factor column", "ju = {k: ju[k] - alpha * g[k] * vs[scale_key(k)]", "ju = {k: ju[k] - 0 * g[k] * vs[scale_key(k)]"),
+    ("velocity: reward peaks at -g", "\"velocity\": lambda g, v: -np.abs(v - g)}", "\"velocity\": lambda g, v: -np.abs(v + g)}"),
+    ("velocity: wrapper reward ignores the goal", "\"reward_velocity\": -abs(info[\"x_velocity\"] - self.goal_velocity)}", "\"reward_velocity\": -abs(info[\"x_velocity\"])}"),
+    ("velocity: the oracle is not told its goal", "([self.tasks[:, None]] if self.observe_task else [])", "([0 * self.tasks[:, None]] if self.observe_task else [])"),
+    ("velocity: goal sets swapped", "((\"test\", cfg.goal_velocity_range), (\"extrapolation\", EXTRAPOLATION_RANGE))", "((\"test\", EXTRAPOLATION_RANGE), (\"extrapolation\", cfg.goal_velocity_range))"),
+    ("velocity: balanced goals not stratified", "u = (rng.permutation(n) + rng.uniform(size=n)) / n if cfg.balanced_tasks", "u = rng.uniform(size=n) if cfg.balanced_tasks"),
+    ("velocity: negative goal range accepted", "and 0 <= v[0] < v[1]", "and v[0] < v[1]"),
     ("step sizes: J^T factor block sign", "out.update({scale_key(k): -alpha * g[k] * w[k]", "out.update({scale_key(k): alpha * g[k] * w[k]"),
 ]
 

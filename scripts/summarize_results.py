@@ -10,6 +10,7 @@ import argparse
 import json
 import math
 import shutil
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -17,6 +18,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seed_stats import T975, t_interval  # noqa: E402,F401
+from velocity_summary import fig_velocity, tex_velocity, velocity_summary  # noqa: E402
 
 # every oracle run (path under results/): its direction and protocol. The reference of a direction is
 # its stronger run; the other maps below are derived from this one
@@ -68,19 +73,6 @@ def pooled(runs, direction):
             "sem": (per_run.std(0, ddof=1) / math.sqrt(len(per_run))).tolist(),
             "n_runs": int(len(per_run)), "seed_means": seed_means.tolist(),
             "seed_std": (seed_means.std(0, ddof=1) if len(runs) > 1 else np.zeros(seed_means.shape[1])).tolist()}
-
-
-# two-sided 95% Student-t quantiles t_{0.975, df}, df = 1..10: the interval across seeds is
-# mean +- t * sd / sqrt(n), with the seeds as the independent units
-T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228]
-
-
-def t_interval(values) -> list:
-    v = np.asarray(values, dtype=float)
-    if len(v) < 2:
-        return [float("nan"), float("nan")]
-    half = T975[min(len(v), len(T975) + 1) - 2] * v.std(ddof=1) / math.sqrt(len(v))
-    return [float(v.mean() - half), float(v.mean() + half)]
 
 
 def own_return(run, direction: str) -> float:
@@ -291,6 +283,7 @@ def summarize(results: Path):
     out["headline"] = headline(results)
     out["ablations"] = ablations(results)
     out["curvature_comparison"] = curvature_comparison(results)
+    out["velocity"] = velocity_summary(results)
     return out
 
 
@@ -729,6 +722,9 @@ def main():
     tex_tables(summary, gendir, results)
     tex_hparams(results, gendir)
     tex_headline(summary, gendir, results)
+    if summary["velocity"]:
+        fig_velocity(summary["velocity"], figdir)
+    tex_velocity(summary["velocity"], gendir)
     if args.readme:
         update_readme(Path(args.readme), readme_table(summary))
     median = (summary.get("headline") or {}).get("median_seed")

@@ -1,23 +1,34 @@
-"""The whole notebook, top to bottom, through papermill with the smoke size."""
+"""The whole notebook, top to bottom, through papermill with the smoke size: the direction family
+(evaluation, video, the fixed-camera strobe) and, by one papermill parameter, the goal-velocity family."""
 import json
 
 import nbformat
+import numpy as np
 import papermill as pm
+import pytest
 
 
-def test_notebook_runs_top_to_bottom(root, tmp_path):
+@pytest.mark.parametrize("family", ["direction", "velocity"])
+def test_notebook_runs_top_to_bottom(root, tmp_path, family):
     out_nb = tmp_path / "out.ipynb"
     run_dir = tmp_path / "run"
     pm.execute_notebook(str(root / "Notebooks" / "HW14_MAML.ipynb"), str(out_nb),
-                        parameters={"size": "smoke", "run_dir": str(run_dir),
+                        parameters={"size": "smoke", "run_dir": str(run_dir), "overrides": {"task_family": family},
                                     "video_path": str(tmp_path / "video.mp4")},
                         cwd=str(root / "Notebooks"), kernel_name="python3", progress_bar=False)
-    for name in ("metrics.jsonl", "checkpoint.pt", "evaluation.json", "learning_curves.png",
-                 "adaptation.png", "stills.png", "x_position.png"):
+    for name in ("metrics.jsonl", "checkpoint.pt", "evaluation.json", "learning_curves.png", "adaptation.png"):
         assert (run_dir / name).stat().st_size > 0, name
-    assert (tmp_path / "video.mp4").stat().st_size > 1000
     ev = json.loads((run_dir / "evaluation.json").read_text())
-    assert len(ev["backward"]["mean"]) == 4 and ev["backward"]["n_runs"] == 4
+    sets = ("backward", "forward") if family == "direction" else ("test", "extrapolation")
+    assert set(ev) == set(sets)
+    assert len(ev[sets[0]]["mean"]) == 4 and ev[sets[0]]["n_runs"] == 4
+    if family == "direction":
+        assert (tmp_path / "video.mp4").stat().st_size > 1000
+        assert (run_dir / "strobe.png").stat().st_size > 0
+        x = np.load(run_dir / "x_position.npz")
+        assert len(x["before"]) == len(x["after"]) == 41  # smoke horizon 40: x at t = 0, ..., 40
+    else:
+        assert not (tmp_path / "video.mp4").exists()
     nb = nbformat.read(out_nb, as_version=4)
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
     assert not any(o.get("output_type") == "error" for o in outputs)

@@ -1,0 +1,139 @@
+"""The goal-velocity family's numbers and figure: results/velocity/<method>/seed*/eval.json -> the
+`velocity` object of results/summary.json, report/figures/velocity.pdf and report/generated/velocity.tex.
+
+The measure is the share of the gap between the pre-update return and the oracle's that adaptation
+closes, (R_k - R_0) / (R_oracle - R_0), with R_k a seed's mean return over the 40 test goals after k
+steps and R_oracle the mean over the oracle's seeds of its own (0-step) return on the same goals.
+Intervals are 95 % Student-t intervals across seeds.
+"""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seed_stats import t_interval  # noqa: E402
+
+METHODS = {"maml": "MAML", "pretrained": "pretrained", "random": "random init", "oracle": "oracle (goal observed)"}
+GOAL_SETS = {"test": "test goals, U[0, 2]", "extrapolation": "goals beyond training, U[2, 3]"}
+# MAML paper, Figure 5, goal velocity (rllab, 40 test goals; ../shared/reference/anchors.md)
+PAPER = {"maml": [-129.5, -78.6, -66.6, -60.8], "pretrained": [-158.0, -135.4, -128.5, -133.6],
+         "random": [-254.8, -254.3, -246.8, -230.8], "oracle": -54.5}
+
+
+def seed_returns(results: Path, method: str) -> dict:
+    """{seed: {goal set: [mean return over the goals after 0, 1, ... steps]}} of the finished runs."""
+    out = {}
+    for d in sorted((results / "velocity" / method).glob("seed*"), key=lambda p: int(p.name[4:])):
+        if (d / "eval.json").exists():
+            e = json.loads((d / "eval.json").read_text())
+            out[int(d.name[4:])] = {g: e[g]["mean"] for g in GOAL_SETS}
+    return out
+
+
+def gap_closed(returns: list, oracle: float) -> list:
+    """(R_k - R_0) / (R_oracle - R_0) for k = 0, 1, ...: 0 before adaptation, 1 at the oracle."""
+    r = np.asarray(returns, dtype=float)
+    return ((r - r[0]) / (oracle - r[0])).tolist()
+
+
+def wall_minutes(results: Path, method: str, seeds) -> list:
+    """Training wall time per seed in minutes and environment steps, from each run's last metrics line."""
+    out = []
+    for s in seeds:
+        path = results / "velocity" / method / f"seed{s}" / "metrics.jsonl"
+        last = json.loads(path.read_text().splitlines()[-1])
+        out.append((round(last["time/wall"] / 60, 1), int(last["progress/total_env_steps"])))
+    return out
+
+
+def velocity_summary(results: Path) -> dict | None:
+    """The `velocity` object of summary.json, or None until MAML and the oracle have a finished seed."""
+    runs = {m: seed_returns(results, m) for m in METHODS}
+    if not runs["maml"] or not runs["oracle"]:
+        return None
+    out = {"oracle_seeds": sorted(runs["oracle"]), "paper_finn2017_fig5_velocity": PAPER, "methods": {}}
+    for g in GOAL_SETS:
+        out[f"oracle_return_{g}"] = float(np.mean([r[g][0] for r in runs["oracle"].values()]))
+        out[f"oracle_return_{g}_per_seed"] = [r[g][0] for r in runs["oracle"].values()]
+    for m, per_seed in runs.items():
+        if not per_seed:
+            continue
+        entry = {"seeds": sorted(per_seed)}
+        for g in GOAL_SETS:
+            returns = np.array([per_seed[s][g] for s in entry["seeds"]])      # (seeds, steps)
+            gaps = np.array([gap_closed(r, out[f"oracle_return_{g}"]) for r in returns])
+            entry[g] = {"returns_per_seed": returns.tolist(), "returns_mean": returns.mean(0).tolist(),
+                        "gap_closed_per_seed": gaps.tolist(), "gap_closed_mean": gaps.mean(0).tolist(),
+                        "gap_closed_ci95": [t_interval(gaps[:, k]) for k in range(gaps.shape[1])]}
+        out["methods"][m] = entry
+    maml = out["methods"]["maml"]
+    out["gap_closed_1step_per_seed"] = [row[1] for row in maml["test"]["gap_closed_per_seed"]]
+    out["gap_closed_1step"] = float(np.mean(out["gap_closed_1step_per_seed"]))
+    out["gap_closed_1step_ci95"] = t_interval(out["gap_closed_1step_per_seed"])
+    out["training"] = {m: wall_minutes(results, m, out["methods"][m]["seeds"])
+                       for m in ("maml", "oracle", "pretrained") if m in out["methods"]}
+    p = PAPER["maml"]
+    out["paper_gap_closed"] = gap_closed(p, PAPER["oracle"])
+    return out
+
+
+def fig_velocity(v: dict, figdir: Path):
+    """Mean return over the goals after 0-3 steps per method, one thin line per seed, both goal sets."""
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    for ax, (g, title) in zip(axes, GOAL_SETS.items()):
+        for i, (m, label) in enumerate(METHODS.items()):
+            if m not in v["methods"] or m == "oracle":
+                continue
+            r = np.array(v["methods"][m][g]["returns_per_seed"])
+            x = np.arange(r.shape[1])
+            for row in r:
+                ax.plot(x, row, color=f"C{i}", lw=0.7, alpha=0.45)
+            ax.plot(x, r.mean(0), color=f"C{i}", lw=2, marker="o", label=f"{label} ({len(r)} seeds)")
+        per_seed = v[f"oracle_return_{g}_per_seed"]
+        ax.axhspan(min(per_seed), max(per_seed), color="k", alpha=0.12, lw=0)
+        ax.axhline(v[f"oracle_return_{g}"], color="k", ls=":", label=f"oracle ({len(per_seed)} seeds, range shaded)")
+        ax.set_xticks(range(4))
+        ax.set_xlabel("policy-gradient steps at test time")
+        ax.set_title(title, fontsize=10)
+    axes[0].set_ylabel("mean return over 40 goals")
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    for ext in ("pdf", "png"):
+        fig.savefig(figdir / f"velocity.{ext}", dpi=150)
+    plt.close(fig)
+
+
+def tex_velocity(v: dict | None, gendir: Path):
+    """report/generated/velocity.tex: \\ifvelocity (false until there are results), the macros of the
+    text and the per-seed table."""
+    head = ["\\newif\\ifvelocity", "\\velocitytrue" if v else "\\velocityfalse"]
+    if not v:
+        (gendir / "velocity.tex").write_text("\n".join(head) + "\n")
+        return
+    maml = v["methods"]["maml"]
+    lo, hi = v["gap_closed_1step_ci95"]
+    macros = {"velSeeds": len(maml["seeds"]), "velGapOne": f"{v['gap_closed_1step']:.2f}",
+              "velGapOneLo": f"{lo:.2f}", "velGapOneHi": f"{hi:.2f}",
+              "velGapOneMin": f"{min(v['gap_closed_1step_per_seed']):.2f}",
+              "velGapTwo": f"{maml['test']['gap_closed_mean'][2]:.2f}",
+              "velGapThree": f"{maml['test']['gap_closed_mean'][3]:.2f}",
+              "velExtraGapOne": f"{maml['extrapolation']['gap_closed_mean'][1]:.2f}",
+              "velOracle": f"{v['oracle_return_test']:.1f}", "velOracleSeeds": len(v["oracle_seeds"]),
+              "velOracleMin": f"{min(v['oracle_return_test_per_seed']):.1f}",
+              "velOracleMax": f"{max(v['oracle_return_test_per_seed']):.1f}",
+              "velPaperGapOne": f"{v['paper_gap_closed'][1]:.2f}",
+              "velPaperGapTwo": f"{v['paper_gap_closed'][2]:.2f}",
+              "velPaperGapThree": f"{v['paper_gap_closed'][3]:.2f}"}
+    lines = head + [f"\\newcommand{{\\{k}}}{{{val}}}" for k, val in macros.items()]
+    rows = []
+    for i, s in enumerate(maml["seeds"]):
+        r, gap = maml["test"]["returns_per_seed"][i], maml["test"]["gap_closed_per_seed"][i]
+        ex = maml["extrapolation"]["gap_closed_per_seed"][i]
+        minutes, steps = v["training"]["maml"][i]
+        rows.append(f"{s} & {steps / 1e6:.0f}\\,M & {minutes:.0f} & {r[0]:.1f} & {r[1]:.1f} & {r[3]:.1f} & "
+                    f"{gap[1]:.2f} & {gap[2]:.2f} & {gap[3]:.2f} & {ex[1]:.2f} \\\\")
+    lines += ["\\newcommand{\\velPerSeedRows}{%", *rows, "}"]
+    (gendir / "velocity.tex").write_text("\n".join(lines) + "\n")

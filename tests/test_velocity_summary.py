@@ -1,0 +1,61 @@
+"""scripts/velocity_summary.py: the share of the gap closed on a made-up results/velocity tree with
+known answers, the goal sets kept apart, and the oracle's seeds named."""
+import importlib.util
+import json
+import math
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def vs(root):
+    spec = importlib.util.spec_from_file_location("velocity_summary", root / "scripts" / "velocity_summary.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _run(results, method, seed, test, extrapolation, minutes=20.0):
+    """An eval.json whose goal sets have the given mean returns after 0, 1, 2, 3 steps (per_run: two
+    goals whose mean is that row), and a metrics line with the wall time."""
+    d = results / "velocity" / method / f"seed{seed}"
+    d.mkdir(parents=True)
+    ev = {g: {"mean": row, "per_run": [[x - 1 for x in row], [x + 1 for x in row]]}
+          for g, row in (("test", test), ("extrapolation", extrapolation))}
+    (d / "eval.json").write_text(json.dumps(ev))
+    (d / "metrics.jsonl").write_text(json.dumps({"time/wall": 60 * minutes, "progress/total_env_steps": 20_000_000}) + "\n")
+
+
+def test_gap_closed_per_seed_against_the_oracle_mean(vs, tmp_path):
+    """Oracle seeds at -50 and -70 on the test goals: R_oracle = -60. A MAML seed going -160 -> -80
+    closes (−80 + 160) / (−60 + 160) = 0.8 of the gap in one step; one going -110 -> -85 closes 0.5."""
+    _run(tmp_path, "oracle", 0, [-50.0] * 4, [-90.0] * 4)
+    _run(tmp_path, "oracle", 2, [-70.0] * 4, [-110.0] * 4)
+    _run(tmp_path, "maml", 0, [-160.0, -80.0, -70.0, -65.0], [-300.0, -200.0, -150.0, -120.0])
+    _run(tmp_path, "maml", 1, [-110.0, -85.0, -72.5, -60.0], [-250.0, -250.0, -250.0, -250.0])
+    _run(tmp_path, "random", 0, [-250.0, -250.0, -245.0, -240.0], [-400.0] * 4)
+    v = vs.velocity_summary(tmp_path)
+    assert v["oracle_seeds"] == [0, 2]
+    assert v["oracle_return_test"] == pytest.approx(-60.0)
+    assert v["oracle_return_extrapolation"] == pytest.approx(-100.0)
+    assert v["gap_closed_1step_per_seed"] == pytest.approx([0.8, 0.5])
+    assert v["gap_closed_1step"] == pytest.approx(0.65)
+    half = 12.706 * math.sqrt(((0.8 - 0.65) ** 2 + (0.5 - 0.65) ** 2) / 1) / math.sqrt(2)
+    assert v["gap_closed_1step_ci95"] == pytest.approx([0.65 - half, 0.65 + half])
+    maml = v["methods"]["maml"]
+    assert maml["test"]["gap_closed_per_seed"][0] == pytest.approx([0.0, 0.8, 0.9, 0.95])
+    assert maml["test"]["gap_closed_per_seed"][1] == pytest.approx([0.0, 0.5, 0.75, 1.0])
+    # the extrapolation goals have their own oracle return: seed 0 closes (300 - 200) / (300 - 100) = 0.5
+    assert maml["extrapolation"]["gap_closed_per_seed"][0][1] == pytest.approx(0.5)
+    assert maml["extrapolation"]["gap_closed_per_seed"][1][1] == pytest.approx(0.0)
+    assert v["methods"]["random"]["test"]["gap_closed_per_seed"][0][3] == pytest.approx(10 / 190)
+    assert "pretrained" not in v["methods"]
+    assert v["training"]["maml"] == [(20.0, 20_000_000), (20.0, 20_000_000)]
+    assert v["paper_gap_closed"][1] == pytest.approx((-78.6 + 129.5) / (-54.5 + 129.5))  # 0.68, the anchor's
+
+
+def test_no_summary_without_maml_and_oracle(vs, tmp_path):
+    _run(tmp_path, "maml", 0, [-100.0] * 4, [-100.0] * 4)
+    assert vs.velocity_summary(tmp_path) is None
+    vs.tex_velocity(None, tmp_path)
+    assert "\\velocityfalse" in (tmp_path / "velocity.tex").read_text()
