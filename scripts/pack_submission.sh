@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Pack the submission as the assignment asks: DRL_HW14_<StudentNumber>_<FullName>.zip holding
-# exactly Notebooks/HW14_MAML.ipynb, HW14_Solution.pdf and HW14_Solution.zip (nothing else that a
-# notebook run may leave in Notebooks/, such as the video or a MuJoCo log).
+# Notebooks/HW14_MAML.ipynb, HW14_Solution.pdf and HW14_Solution.zip, plus the small files the notebook
+# loads so that it runs where it is unpacked without retraining: results/summary.json, the median seed's
+# run (checkpoint, config, metrics) and every MAML seed's metrics.jsonl (section 10's curves). Nothing
+# else a notebook run may leave in Notebooks/ (the video, a MuJoCo log) goes in.
 # Usage: bash scripts/pack_submission.sh 401234567 JaneDoe   (rebuilds the report with these on its
 # title page first; SKIP_REPORT_BUILD=1 packs the files as they are)
 set -euo pipefail
@@ -13,15 +15,22 @@ fi
 if [ "${SKIP_REPORT_BUILD:-0}" != 1 ]; then
   bash scripts/build_report.sh "$1" "$2"  # the title page carries the name and number
 fi
-for f in Notebooks/HW14_MAML.ipynb HW14_Solution.pdf HW14_Solution.zip; do
+for f in Notebooks/HW14_MAML.ipynb HW14_Solution.pdf HW14_Solution.zip results/summary.json; do
   [ -f "$f" ] || { echo "missing $f (build the report first: bash scripts/build_report.sh)" >&2; exit 1; }
 done
 out="DRL_HW14_$1_$2.zip"
 rm -f "$out"
 python3 - "$out" <<'PY'
-import sys, zipfile
+import glob, json, os, sys, zipfile
+median = json.load(open("results/summary.json"))["headline"]["median_seed"]
+run = f"results/maml/seed{median}"
+files = ["Notebooks/HW14_MAML.ipynb", "HW14_Solution.pdf", "HW14_Solution.zip", "results/summary.json",
+         *(f"{run}/{n}" for n in ("checkpoint.pt", "config.json")), *sorted(glob.glob("results/maml/seed*/metrics.jsonl"))]
+missing = [f for f in files if not os.path.isfile(f)]
+if missing:
+    sys.exit(f"missing {missing}: the notebook loads them")
 with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
-    for f in ("Notebooks/HW14_MAML.ipynb", "HW14_Solution.pdf", "HW14_Solution.zip"):
+    for f in files:
         z.write(f)
 PY
 echo "wrote $out"

@@ -331,28 +331,60 @@ def fig_learning_curves(results: Path, figdir: Path):
     plt.close(fig)
 
 
+ADAPT_METHODS = {"maml": ("MAML", "o", 0.0), "pretrained": ("pretrained", "s", -0.08),
+                 "random": ("random init", "^", 0.08)}  # label, marker, x offset (so no curve hides another)
+
+
 def fig_adaptation(summary, figdir: Path):
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    """Return after 0-3 test-time steps: one thin line per seed (its mean over 40 runs) and the mean over
+    seeds with its 95 % Student-t interval across seeds, for MAML and the two baselines."""
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
     for ax, direction in zip(axes, ("backward", "forward")):
-        for m, label in METHODS.items():
-            if m not in summary["methods"] or m.startswith("oracle"):
+        for i, (m, (label, marker, dx)) in enumerate(ADAPT_METHODS.items()):
+            if m not in summary["methods"]:
                 continue
-            e = summary["methods"][m][direction]
-            x = np.arange(len(e["mean"]))
-            ax.errorbar(x, e["mean"], yerr=e["sem"], marker="o", capsize=3, label=label)
+            seeds = np.array(summary["methods"][m][direction]["seed_means"])    # (seeds, steps)
+            x = np.arange(seeds.shape[1]) + dx
+            for row in seeds:
+                ax.plot(x, row, color=f"C{i}", lw=0.7, alpha=0.45)
+            ci = np.array([t_interval(seeds[:, k]) for k in range(seeds.shape[1])])
+            mean = seeds.mean(0)
+            ax.errorbar(x, mean, yerr=[mean - ci[:, 0], ci[:, 1] - mean], color=f"C{i}", marker=marker,
+                        capsize=3, lw=1.8, label=f"{label} ({len(seeds)} seeds)")
         ref = summary.get("headline", {}) and summary["headline"]["oracle_return"].get(direction)
         if ref:
-            ax.axhline(ref, color="k", ls=":", label="oracle of the direction (the stronger run)")
+            ax.axhline(ref, color="k", ls=":", label="oracle of the direction")
         ax.set_xticks(range(4))
         ax.set_xlabel("policy-gradient steps at test time")
-        ax.set_title("HalfCheetahBackward" if direction == "backward" else "forward task")
+        ax.set_title("HalfCheetahBackward" if direction == "backward" else "forward task", fontsize=10)
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("mean return (± s.e.m.)")
+    axes[0].set_ylabel("mean return")
     handles, labels = axes[0].get_legend_handles_labels()  # below the plots: it never covers a line
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     fig.savefig(figdir / "adaptation.pdf")
     fig.savefig(figdir / "adaptation.png", dpi=110)
+    plt.close(fig)
+
+
+def fig_direction(run_dir: Path, figdir: Path):
+    """The notebook's fixed-camera strobe of the median seed (copied) and its x(t) trace at text width."""
+    if not (run_dir / "x_position.npz").exists():
+        return
+    shutil.copy(run_dir / "strobe.png", figdir / "strobe.png")
+    x = np.load(run_dir / "x_position.npz")
+    t = np.arange(len(x["before"])) * float(x["dt"])
+    fig, ax = plt.subplots(figsize=(6.3, 2.0))
+    ax.plot(t, x["before"], color="C0", ls="--", label="before adaptation")
+    ax.plot(t, x["after"], color="C0", ls="-", label="after one step")
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.set_xlabel("time (s)", fontsize=9)
+    ax.set_ylabel("x position (m)", fontsize=9)
+    ax.tick_params(labelsize=9)
+    ax.legend(fontsize=9, frameon=False)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(figdir / "x_position.pdf")
     plt.close(fig)
 
 
@@ -440,6 +472,43 @@ def fraction_macros(name: str, f: dict) -> dict:
             f"{name}Min": f"{min(f['fraction_1step_per_seed']):.3f}"}
 
 
+# the levers the discussion's compact table compares: (lever, ablation without it, ablation with it); None
+# stands for the final runs on the same seeds
+LEVERS = [("action scale 10 instead of 1", "lvc", "lvc-scale10"),
+          ("LVC instead of the plain inner loss ($s=10$)", "vpg-scale10", "lvc-scale10"),
+          ("10 tasks per meta-batch instead of 20", "lvc-scale10", "lvc-scale10-k10"),
+          ("balanced meta-batches", "lvc-scale10-k10", "lvc-scale10-k10b"),
+          ("tanh instead of ReLU units", "lvc-scale10-k10b", "lvc-scale10-k10b-tanh"),
+          ("GAE $\\lambda=0.95$ instead of 1", "lvc-scale10-k10b-tanh", "lvc-scale10-k10b-tanh-lam0.95"),
+          ("Jacobian instead of Fisher curvature", "lvc-scale10-k10b-tanh-lam0.95", "lvc-scale10-k10b-tanh-lam0.95-jac"),
+          ("20 CG iterations instead of 10", None, "final, 20 CG iterations, 20 M"),
+          ("$200\\times200$ units instead of $100\\times100$", None, "final, 200 x 200 units, 20 M"),
+          ("trust region shrinking over the last 4\\,M steps", None, "final, KL bound decayed from 16 M, 20 M"),
+          ("inner step 0.2 instead of 0.1", None, "final, inner step 0.2, 20 M"),
+          ("inner step 0.05 instead of 0.1", None, "final, inner step 0.05, 20 M"),
+          ("GAE $\\lambda=0.9$ instead of 0.95", None, "lambda 0.9, Jacobian, 20 M")]
+
+
+def lever_rows(summary) -> list:
+    """Rows of the discussion's compact table: the fraction of the oracle after one step averaged over both
+    directions, mean over the screened seeds, without and with each lever (final runs on the same seeds)."""
+    by_name, h, rows = {a["name"]: a for a in summary["ablations"]}, summary.get("headline"), []
+    for lever, base, variant in LEVERS:
+        if variant not in by_name or (base is not None and base not in by_name) or (base is None and not h):
+            continue
+        v = by_name[variant]
+        if base is None:
+            other = dict(zip(h["seeds"], h["direction_average"]["fraction_1step_per_seed"]))
+        else:
+            other = dict(zip(by_name[base]["seeds"], by_name[base]["fraction_1step_direction_average_per_seed"]))
+        mine = dict(zip(v["seeds"], v["fraction_1step_direction_average_per_seed"]))
+        seeds = [s for s in v["seeds"] if s in other]       # the seeds both sides ran
+        without, with_ = np.mean([other[s] for s in seeds]), np.mean([mine[s] for s in seeds])
+        rows.append(f"{lever} & {v['env_steps'] / 1e6:.1f} & {', '.join(map(str, seeds))} & "
+                    f"{without:.2f} & {with_:.2f} \\\\")
+    return rows
+
+
 def tex_headline(summary, gendir: Path, results: Path):
     """per_seed.tex, ablations.tex and headline.tex (macros); placeholders when runs are missing."""
     h = summary.get("headline")
@@ -451,6 +520,10 @@ def tex_headline(summary, gendir: Path, results: Path):
                                  "oLamBack", "oLamOneBack", "oLamFwd", "oLamOneFwd", "hHeldBack", "hHeldBackCI",
                                  "hHeldBackMin", "hHeldBackPerSeed", "hHeldAvg", "hHeldAvgCI", "hHeldAvgMin")}
     macros.update(oracle_lambda_macros(results))
+    for m, tag in (("pretrained", "Pretrained"), ("random", "Random"), ("maml", "Maml")):  # k = 0..3, mean over seeds
+        for d in ("backward", "forward"):
+            e = summary["methods"].get(m, {}).get(d)
+            macros[f"base{tag}{d.capitalize()}"] = " / ".join(f"{x:.1f}" for x in e["mean"]) if e else "n/a"
     rows = []
     if h:
         fb, fa = h["backward"], h["direction_average"]
@@ -489,6 +562,7 @@ def tex_headline(summary, gendir: Path, results: Path):
                            "hHeldBackPerSeed": ", ".join(f"{x:.3f}" for x in hb["fraction_1step_per_seed"])})
         if fa:
             macros.update(fraction_macros("hFracAvg", fa))
+    (gendir / "levers.tex").write_text("\n".join(lever_rows(summary)) + "\n")
     (gendir / "per_seed.tex").write_text("\n".join(rows or [r"\multicolumn{7}{c}{(no MAML run yet)} \\"])
                                          + "\n\\bottomrule\n")
     cmp = summary.get("curvature_comparison") or {"pairs": []}
@@ -728,10 +802,8 @@ def main():
     if args.readme:
         update_readme(Path(args.readme), readme_table(summary))
     median = (summary.get("headline") or {}).get("median_seed")
-    for extra in ("stills.png", "x_position.png"):  # written by the notebook's run of the median seed
-        src = results / "maml" / f"seed{median}" / extra
-        if median is not None and src.exists():
-            shutil.copy(src, figdir / extra)
+    if median is not None:  # the notebook's run of the median seed wrote the strobe and the x(t) data
+        fig_direction(results / "maml" / f"seed{median}", figdir)
     print(json.dumps({m: {d: [round(x, 1) for x in e[d]["mean"]] for d in ("backward", "forward")}
                       for m, e in summary["methods"].items()}))
     if "fraction_of_oracle_backward" in summary:

@@ -1,12 +1,33 @@
-"""The LaTeX report compiles from the committed sources (CI installs TeX Live)."""
+"""The LaTeX report compiles from the committed sources (CI installs TeX Live), every table and figure
+fits the text width, and the main text stays within 8 pages after the title page."""
 import os
+import re
 import shutil
 import subprocess
 
 import pytest
 
 
-def test_report_latex_compiles(root, tmp_path):
+def overfull_boxes(log: str) -> list:
+    """Widths in pt of the log's 'Overfull \\hbox (X pt too wide)' warnings."""
+    return [float(w) for w in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
+
+
+def main_text_pages(aux: str) -> int:
+    """Pages before the appendix: the page numbers restart at 1 after the title page, so the main text
+    (with its references) fills pages 1 .. p - 1, p the page of the appendix's first section."""
+    page = re.search(r"\\newlabel\{app:record\}\{\{[^}]*\}\{(\d+)\}", aux)
+    assert page, "the appendix's first section (label app:record) is missing"
+    return int(page.group(1)) - 1
+
+
+def test_log_and_aux_parsers():
+    log = "Overfull \\hbox (113.2pt too wide) in paragraph\nOverfull \\hbox (0.5pt too wide) in alignment"
+    assert overfull_boxes(log) == [113.2, 0.5]
+    assert main_text_pages("\\newlabel{app:record}{{A}{9}{The record}{appendix.A}{}}") == 8
+
+
+def test_report_latex_compiles_fits_and_stays_short(root, tmp_path):
     if shutil.which("latexmk") is None:
         if os.environ.get("CI"):
             pytest.fail("latexmk is missing in CI: .ci/run must install TeX Live")
@@ -17,3 +38,6 @@ def test_report_latex_compiles(root, tmp_path):
                        cwd=src, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-3000:]
     assert (src / "HW14_Solution.pdf").stat().st_size > 10_000
+    log = (src / "HW14_Solution.log").read_text(errors="replace")
+    assert [w for w in overfull_boxes(log) if w > 1.0] == [], "a table or figure runs off the page"
+    assert main_text_pages((src / "HW14_Solution.aux").read_text()) <= 8

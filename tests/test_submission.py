@@ -1,24 +1,68 @@
-"""The course submission zip holds exactly the three deliverables."""
+"""The course submission zip: the three deliverables plus the small files the notebook loads, and the
+notebook runs top to bottom where the zip is unpacked, loading the committed run instead of retraining."""
+import json
 import os
 import shutil
 import subprocess
 import zipfile
 
+import nbformat
+import papermill as pm
 
-def test_pack_submission_ships_exactly_the_deliverables(root, tmp_path):
+
+def _pack(tree, number="401234567", name="JaneDoe"):
+    env = {**os.environ, "SKIP_REPORT_BUILD": "1"}
+    return subprocess.run(["bash", "scripts/pack_submission.sh", number, name], cwd=tree,
+                          capture_output=True, text=True, env=env)
+
+
+def test_pack_submission_ships_the_deliverables_and_what_the_notebook_loads(root, tmp_path):
     (tmp_path / "scripts").mkdir()
-    (tmp_path / "Notebooks").mkdir()
     shutil.copy(root / "scripts" / "pack_submission.sh", tmp_path / "scripts")
-    for f in ("Notebooks/HW14_MAML.ipynb", "HW14_Solution.pdf", "HW14_Solution.zip"):
+    files = ["Notebooks/HW14_MAML.ipynb", "HW14_Solution.pdf", "HW14_Solution.zip", "results/maml/seed2/checkpoint.pt",
+             "results/maml/seed2/config.json", "results/maml/seed2/metrics.jsonl", "results/maml/seed0/metrics.jsonl"]
+    for f in files:
+        (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / f).write_bytes(b"x")
+    (tmp_path / "results" / "summary.json").write_text(json.dumps({"headline": {"median_seed": 2}}))
+    (tmp_path / "results" / "maml" / "seed0" / "checkpoint.pt").write_bytes(b"not the median's")
     (tmp_path / "Notebooks" / "MUJOCO_LOG.TXT").write_text("a log a notebook run may leave")
     (tmp_path / "Notebooks" / "before_after_adaptation.mp4").write_bytes(b"video")
-    env = {**os.environ, "SKIP_REPORT_BUILD": "1"}
-    r = subprocess.run(["bash", "scripts/pack_submission.sh", "401234567", "JaneDoe"], cwd=tmp_path,
-                       capture_output=True, text=True, env=env)
+    r = _pack(tmp_path)
     assert r.returncode == 0, r.stderr
     with zipfile.ZipFile(tmp_path / "DRL_HW14_401234567_JaneDoe.zip") as z:
-        assert sorted(z.namelist()) == ["HW14_Solution.pdf", "HW14_Solution.zip", "Notebooks/HW14_MAML.ipynb"]
+        assert sorted(z.namelist()) == sorted(files + ["results/summary.json"])
     bad = subprocess.run(["bash", "scripts/pack_submission.sh", "4012", "jane doe"], cwd=tmp_path,
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "usage" in bad.stderr
+    (tmp_path / "results" / "maml" / "seed2" / "checkpoint.pt").unlink()
+    r = _pack(tmp_path)
+    assert r.returncode != 0 and "checkpoint.pt" in r.stderr
+
+
+def test_notebook_runs_where_the_zip_is_unpacked(root, tmp_path):
+    """Pack the committed files, unpack them elsewhere, execute the notebook there: it loads the median
+    seed's run (the checkpoint is left untouched, nothing retrains) and prints section 10's headline."""
+    tree = tmp_path / "repo"
+    for f in ["scripts/pack_submission.sh", "Notebooks/HW14_MAML.ipynb", "HW14_Solution.pdf", "HW14_Solution.zip",
+              "results/summary.json"]:
+        (tree / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(root / f, tree / f)
+    shutil.copytree(root / "results" / "maml", tree / "results" / "maml",
+                    ignore=shutil.ignore_patterns("*.png", "*.npz", "eval*.json", "checkpoint_iter*"))
+    r = _pack(tree)
+    assert r.returncode == 0, r.stderr
+    unpacked = tmp_path / "unpacked"
+    with zipfile.ZipFile(tree / "DRL_HW14_401234567_JaneDoe.zip") as z:
+        z.extractall(unpacked)
+    median = json.loads((root / "results" / "summary.json").read_text())["headline"]["median_seed"]
+    ckpt = unpacked / "results" / "maml" / f"seed{median}" / "checkpoint.pt"
+    before = ckpt.read_bytes()
+    out = tmp_path / "out.ipynb"
+    pm.execute_notebook(str(unpacked / "Notebooks" / "HW14_MAML.ipynb"), str(out),
+                        parameters={"video_path": str(tmp_path / "video.mp4")},
+                        cwd=str(unpacked / "Notebooks"), kernel_name="python3", progress_bar=False)
+    assert ckpt.read_bytes() == before
+    text = "".join(o.get("text", "") for c in nbformat.read(out, as_version=4).cells for o in c.get("outputs", []))
+    assert "fraction of the oracle after one step" in text and "no headline" not in text
+    assert (unpacked / "results" / "maml" / f"seed{median}" / "evaluation.json").exists()
