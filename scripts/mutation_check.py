@@ -7,7 +7,8 @@ is no longer found, so the list cannot silently rot). The mutated notebook is wr
 folder and the test suite runs against it (HW14_NOTEBOOK points `nbdefs` there; subprocesses inherit
 it), stopping at the first failure. The notebook's papermill smoke run, the report compilation and
 the benchmark smoke tests are left out: they check that things run, not what they compute.
-A developer tool, not part of CI: about 10 s per caught mutation (55 in about 10 min) and 1-2 min per survivor on 2 cores.
+A developer tool, not part of CI: about 10 s per caught mutation and 1-2 min per survivor on 2 cores.
+SCRIPT_MUTATIONS plant bugs in the scripts themselves (in place, restored in a finally block).
 """
 import argparse
 import json
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "Notebooks" / "HW14_MAML.ipynb"
 DESELECT = "not notebook_runs and not report_latex and not benchmark_reports"
 # the files in the order they run: fast tests against exact references first, so most mutants die early
-ORDER = ["test_learning_signal.py", "test_maml.py", "test_curvature.py", "test_step_sizes.py", "test_policy.py", "test_env.py",
+ORDER = ["test_references.py", "test_velocity_summary.py", "test_summary.py", "test_scripts.py", "test_learning_signal.py", "test_maml.py", "test_curvature.py", "test_step_sizes.py", "test_policy.py", "test_env.py",
          "test_robustness.py", "test_submission.py"]
 
 # (name, exact snippet in one lib cell, replacement)
@@ -89,8 +90,40 @@ MUTATIONS = [
     ("velocity: goal sets swapped", "((\"test\", cfg.goal_velocity_range), (\"extrapolation\", EXTRAPOLATION_RANGE))", "((\"test\", EXTRAPOLATION_RANGE), (\"extrapolation\", cfg.goal_velocity_range))"),
     ("velocity: balanced goals not stratified", "u = (rng.permutation(n) + rng.uniform(size=n)) / n if cfg.balanced_tasks", "u = rng.uniform(size=n) if cfg.balanced_tasks"),
     ("velocity: negative goal range accepted", "and 0 <= v[0] < v[1]", "and v[0] < v[1]"),
+    ("layout: post-update advantages n-major", "self.adv = post_adv.permute(1, 0, 2).reshape(", "self.adv = post_adv.permute(1, 2, 0).reshape("),
+    ("layout: inner advantages n-major", "adv = advantages.permute(1, 0, 2).reshape(obs.shape[0], -1)", "adv = advantages.permute(1, 2, 0).reshape(obs.shape[0], -1)"),
+    ("config: activation ignored", "h = ACTIVATION_FNS[self.activation](h)", "h = torch.relu(h)"),
+    ("config: control-cost weight ignored", "ctrl_cost = self.ctrl_cost_weight * np.sum(", "ctrl_cost = 0.05 * np.sum("),
+    ("labels: evaluation directions swapped", "r, _ = evaluate_adaptation(policy, theta, cfg, d, n_runs", "r, _ = evaluate_adaptation(policy, theta, cfg, -d, n_runs"),
     ("step sizes: J^T factor block sign", "out.update({scale_key(k): -alpha * g[k] * w[k]", "out.update({scale_key(k): alpha * g[k] * w[k]"),
 ]
+
+# mutants of the scripts that turn runs into the report's numbers: (name, snippet, replacement, file)
+SCRIPT_MUTATIONS = [
+    ("evaluate.py: records one seed, evaluates another", "n_runs=args.runs, lrs=args.lrs, seed=eval_seed))",
+     "n_runs=args.runs, lrs=args.lrs, seed=None))", "evaluate.py"),
+    ("evaluate.py: --runs 0 accepted", "    if value < 1:\n        raise argparse.ArgumentTypeError(f\"expected an integer >= 1",
+     "    if value < 0:\n        raise argparse.ArgumentTypeError(f\"expected an integer >= 1", "evaluate.py"),
+    ("summary: median by seed order, not by fraction", "h[\"median_seed\"] = h[\"seeds\"][int(order[(len(order) - 1) // 2])]",
+     "h[\"median_seed\"] = h[\"seeds\"][(len(order) - 1) // 2]", "summarize_results.py"),
+    ("stats: t quantile off by one degree of freedom", "half = T975[min(len(v), len(T975) + 1) - 2]",
+     "half = T975[min(len(v), len(T975) + 1) - 1]", "seed_stats.py"),
+    ("velocity: gap measured against the oracle alone", "return ((r - r[0]) / (oracle - r[0])).tolist()",
+     "return ((r - r[0]) / abs(oracle)).tolist()", "velocity_summary.py"),
+    ("velocity: oracle from its last step, not its own return", "float(np.mean([r[g][0] for r in runs[\"oracle\"].values()]))",
+     "float(np.mean([r[g][-1] for r in runs[\"oracle\"].values()]))", "velocity_summary.py"),
+    ("summary: lever compared on other seeds", "seeds = [s for s in v[\"seeds\"] if s in other]",
+     "seeds = list(other)", "summarize_results.py"),
+]
+
+
+def mutate_script(path: Path, old: str, new: str) -> str:
+    """Replace the one occurrence of `old` in a script; return the original text (to restore)."""
+    text = path.read_text()
+    if text.count(old) != 1:
+        raise SystemExit(f"error: snippet must occur exactly once in {path.name}, found {text.count(old)}: {old!r}")
+    path.write_text(text.replace(old, new))
+    return text
 
 
 def mutate(nb, old: str, new: str):
@@ -118,11 +151,15 @@ def main():
     p.add_argument("--dry-run", action="store_true", help="only check that every snippet is found")
     args = p.parse_args()
     chosen = [m for m in MUTATIONS if not args.only or any(w in m[0] for w in args.only)]
+    scripts = [m for m in SCRIPT_MUTATIONS if not args.only or any(w in m[0] for w in args.only)]
     base = nbformat.read(NOTEBOOK, as_version=4)
     for _, old, new in chosen:  # every snippet must still be found before anything runs
         mutate(nbformat.from_dict(json.loads(json.dumps(base))), old, new)
+    for _, old, new, name in scripts:
+        if (ROOT / "scripts" / name).read_text().count(old) != 1:
+            raise SystemExit(f"error: snippet must occur exactly once in {name}: {old!r}")
     if args.dry_run:
-        print(f"all {len(chosen)} snippets found")
+        print(f"all {len(chosen) + len(scripts)} snippets found")
         return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -137,6 +174,15 @@ def main():
             path = Path(tmp) / "mutant.ipynb"
             nbformat.write(nb, path)
             killed, why, secs = run_suite(path)
+            rows.append({"mutation": name, "killed": killed, "by": why if killed else None, "seconds": round(secs, 1)})
+            print(f"{'killed  ' if killed else 'SURVIVED'} {name:<45} {why if killed else ''} ({secs:.0f} s)", flush=True)
+        for name, old, new, script in scripts:  # the scripts are mutated in place and always restored
+            path = ROOT / "scripts" / script
+            original = mutate_script(path, old, new)
+            try:
+                killed, why, secs = run_suite(clean)
+            finally:
+                path.write_text(original)
             rows.append({"mutation": name, "killed": killed, "by": why if killed else None, "seconds": round(secs, 1)})
             print(f"{'killed  ' if killed else 'SURVIVED'} {name:<45} {why if killed else ''} ({secs:.0f} s)", flush=True)
     caught = sum(r["killed"] for r in rows)

@@ -115,3 +115,18 @@ def test_adoption_rule_needs_both_means_above_the_final_runs(summ):
     m = summ.adoption_macros({"headline": head, "ablations": [row([0.9], [0.9], seeds=[0])]}, "lever", "lv")
     assert m["lvVerdict"] == "undecided"  # one seed of two: ahead, but not yet decided
     assert summ.adoption_macros({"headline": head, "ablations": []}, "lever", "lv")["lvVerdict"] == "n/a"
+
+
+def test_lever_rows_compare_on_the_seeds_both_sides_ran(summ):
+    """A lever screened on seeds 0 and 1 against a base run on 0, 1 and 2: 'without' is the base's mean over
+    seeds 0 and 1 only; a full-budget lever is compared with the final runs on its own seeds."""
+    ab = [{"name": "lvc-scale10", "seeds": [0, 1, 2], "env_steps": 6_400_000,
+           "fraction_1step_direction_average_per_seed": [0.1, 0.3, 0.9]},
+          {"name": "lvc-scale10-k10", "seeds": [0, 1], "env_steps": 6_400_000,
+           "fraction_1step_direction_average_per_seed": [0.4, 0.6]},
+          {"name": "final, inner step 0.2, 20 M", "seeds": [1, 3], "env_steps": 20_000_000,
+           "fraction_1step_direction_average_per_seed": [0.5, 0.7]}]
+    head = {"seeds": [0, 1, 2, 3], "direction_average": {"fraction_1step_per_seed": [0.9, 0.6, 0.9, 0.8]}}
+    rows = summ.lever_rows({"ablations": ab, "headline": head})
+    assert rows == ["10 tasks per meta-batch instead of 20 & 6.4 & 0, 1 & 0.20 & 0.50 \\\\",
+                    "inner step 0.2 instead of 0.1 & 20.0 & 1, 3 & 0.70 & 0.60 \\\\"]

@@ -29,8 +29,8 @@ def _run(results, method, seed, test, extrapolation, minutes=20.0):
 def test_gap_closed_per_seed_against_the_oracle_mean(vs, tmp_path):
     """Oracle seeds at -50 and -70 on the test goals: R_oracle = -60. A MAML seed going -160 -> -80
     closes (−80 + 160) / (−60 + 160) = 0.8 of the gap in one step; one going -110 -> -85 closes 0.5."""
-    _run(tmp_path, "oracle", 0, [-50.0] * 4, [-90.0] * 4)
-    _run(tmp_path, "oracle", 2, [-70.0] * 4, [-110.0] * 4)
+    _run(tmp_path, "oracle", 0, [-50.0, -90.0, -80.0, -70.0], [-90.0] * 4)  # its own return is the 0-step one
+    _run(tmp_path, "oracle", 2, [-70.0, -60.0, -65.0, -75.0], [-110.0] * 4)
     _run(tmp_path, "maml", 0, [-160.0, -80.0, -70.0, -65.0], [-300.0, -200.0, -150.0, -120.0])
     _run(tmp_path, "maml", 1, [-110.0, -85.0, -72.5, -60.0], [-250.0, -250.0, -250.0, -250.0])
     _run(tmp_path, "random", 0, [-250.0, -250.0, -245.0, -240.0], [-400.0] * 4)
