@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from seed_stats import T975, t_interval  # noqa: E402,F401
-from velocity_summary import fig_velocity, tex_velocity, velocity_summary  # noqa: E402
+from velocity_summary import fig_velocity, readme_lines, tex_velocity, velocity_summary  # noqa: E402
 
 # every oracle run (path under results/): its direction and protocol. The reference of a direction is
 # its stronger run; the other maps below are derived from this one
@@ -767,6 +767,7 @@ def readme_table(summary) -> str:
         if t:
             lines.append(f"\n{METHODS[m]}: {t['iterations'][0]} iterations, {t['env_steps'][0] / 1e6:.1f} M environment steps, "
                          f"{', '.join(f'{w / 60:.1f}' for w in t['wall_time_s'])} minutes per seed on 2 CPU cores.")
+    lines += readme_lines(summary.get("velocity"))
     return "\n".join(lines)
 
 

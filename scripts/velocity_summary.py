@@ -137,3 +137,17 @@ def tex_velocity(v: dict | None, gendir: Path):
                     f"{gap[1]:.2f} & {gap[2]:.2f} & {gap[3]:.2f} & {ex[1]:.2f} \\\\")
     lines += ["\\newcommand{\\velPerSeedRows}{%", *rows, "}"]
     (gendir / "velocity.tex").write_text("\n".join(lines) + "\n")
+
+
+def readme_lines(v: dict | None) -> list:
+    """The README's goal-velocity paragraph: per-seed share of the gap closed after one step, mean, interval."""
+    if not v:
+        return []
+    maml = v["methods"]["maml"]
+    lo, hi = v["gap_closed_1step_ci95"]
+    per_seed = ", ".join(f"{s}: {g:.2f}" for s, g in zip(maml["seeds"], v["gap_closed_1step_per_seed"]))
+    return ["", f"Goal velocity, 40 test goals never trained on (oracle told the goal: {v['oracle_return_test']:.1f}, "
+            f"mean of oracle seeds {v['oracle_seeds']}): share of the gap to the oracle closed after one step per "
+            f"seed {per_seed}; mean {v['gap_closed_1step']:.2f} [{lo:.2f}, {hi:.2f}] (95 % Student-t across seeds); "
+            f"after 2 and 3 steps {maml['test']['gap_closed_mean'][2]:.2f} and {maml['test']['gap_closed_mean'][3]:.2f} "
+            f"(paper: {v['paper_gap_closed'][1]:.2f} / {v['paper_gap_closed'][2]:.2f} / {v['paper_gap_closed'][3]:.2f})."]
