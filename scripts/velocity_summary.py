@@ -76,7 +76,21 @@ def velocity_summary(results: Path) -> dict | None:
                        for m in ("maml", "oracle", "pretrained") if m in out["methods"]}
     p = PAPER["maml"]
     out["paper_gap_closed"] = gap_closed(p, PAPER["oracle"])
+    out["first_sampling_time_ratio"] = first_sampling_ratio(results, out["methods"]["maml"]["seeds"])
     return out
+
+
+def first_sampling_ratio(results: Path, seeds) -> float | None:
+    """Machine speed of the velocity runs against the direction runs: the ratio of the first meta-iteration's
+    sampling time, same seed in both families (same initial policy and reset seeds, so the pre-update batch
+    is physically the same), averaged over the seeds both have."""
+    ratios = []
+    for s in seeds:
+        files = [results / "velocity" / "maml" / f"seed{s}" / "metrics.jsonl", results / "maml" / f"seed{s}" / "metrics.jsonl"]
+        if all(f.exists() for f in files):
+            first = [json.loads(f.read_text().splitlines()[0])["time/sample"] for f in files]
+            ratios.append(first[0] / first[1])
+    return float(np.mean(ratios)) if ratios else None
 
 
 def fig_velocity(v: dict, figdir: Path):
@@ -126,7 +140,9 @@ def tex_velocity(v: dict | None, gendir: Path):
               "velOracleMax": f"{max(v['oracle_return_test_per_seed']):.1f}",
               "velPaperGapOne": f"{v['paper_gap_closed'][1]:.2f}",
               "velPaperGapTwo": f"{v['paper_gap_closed'][2]:.2f}",
-              "velPaperGapThree": f"{v['paper_gap_closed'][3]:.2f}"}
+              "velPaperGapThree": f"{v['paper_gap_closed'][3]:.2f}",
+              "velSpeedRatio": f"{v['first_sampling_time_ratio']:.1f}" if v["first_sampling_time_ratio"] else "n/a",
+              "velWall": f"{np.mean([m for m, _ in v['training']['maml']]):.0f}"}
     lines = head + [f"\\newcommand{{\\{k}}}{{{val}}}" for k, val in macros.items()]
     rows = []
     for i, s in enumerate(maml["seeds"]):

@@ -59,3 +59,14 @@ def test_no_summary_without_maml_and_oracle(vs, tmp_path):
     assert vs.velocity_summary(tmp_path) is None
     vs.tex_velocity(None, tmp_path)
     assert "\\velocityfalse" in (tmp_path / "velocity.tex").read_text()
+
+
+def test_first_sampling_ratio_pairs_the_same_seed(vs, tmp_path):
+    """Seed 1 sampled its first iteration in 4.5 s on the velocity family and 1.5 s on the direction family:
+    ratio 3; seed 0 has no direction run and is left out."""
+    for family, seed, secs in (("velocity/maml", 0, 9.0), ("velocity/maml", 1, 4.5), ("maml", 1, 1.5), ("maml", 2, 1.0)):
+        d = tmp_path / family / f"seed{seed}"
+        d.mkdir(parents=True)
+        (d / "metrics.jsonl").write_text(json.dumps({"time/sample": secs}) + "\n" + json.dumps({"time/sample": 99.0}) + "\n")
+    assert vs.first_sampling_ratio(tmp_path, [0, 1]) == pytest.approx(3.0)
+    assert vs.first_sampling_ratio(tmp_path, [0]) is None
