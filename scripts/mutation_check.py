@@ -105,7 +105,7 @@ SCRIPT_MUTATIONS = [
     ("evaluate.py: --runs 0 accepted", "    if value < 1:\n        raise argparse.ArgumentTypeError(f\"expected an integer >= 1",
      "    if value < 0:\n        raise argparse.ArgumentTypeError(f\"expected an integer >= 1", "evaluate.py"),
     ("summary: median by seed order, not by fraction", "h[\"median_seed\"] = h[\"seeds\"][int(order[(len(order) - 1) // 2])]",
-     "h[\"median_seed\"] = h[\"seeds\"][(len(order) - 1) // 2]", "summarize_results.py"),
+     "h[\"median_seed\"] = h[\"seeds\"][(len(order) - 1) // 2]", "summary_runs.py"),
     ("stats: t quantile off by one degree of freedom", "half = T975[min(len(v), len(T975) + 1) - 2]",
      "half = T975[min(len(v), len(T975) + 1) - 1]", "seed_stats.py"),
     ("velocity: gap measured against the oracle alone", "return ((r - r[0]) / (oracle - r[0])).tolist()",
@@ -113,7 +113,7 @@ SCRIPT_MUTATIONS = [
     ("velocity: oracle from its last step, not its own return", "float(np.mean([r[g][0] for r in runs[\"oracle\"].values()]))",
      "float(np.mean([r[g][-1] for r in runs[\"oracle\"].values()]))", "velocity_summary.py"),
     ("summary: lever compared on other seeds", "seeds = [s for s in v[\"seeds\"] if s in other]",
-     "seeds = list(other)", "summarize_results.py"),
+     "seeds = list(other)", "summary_tex.py"),
 ]
 
 

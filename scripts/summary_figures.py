@@ -1,0 +1,117 @@
+"""The report's figures from results/ and the summary (learning curves, adaptation, direction)."""
+import json
+import math
+import shutil
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seed_stats import T975, t_interval  # noqa: E402,F401
+from summary_runs import *  # noqa: E402,F401,F403
+
+
+SMOOTH = 10  # trailing window of the learning-curve mean, in meta-iterations
+
+
+def moving_average(y: np.ndarray, window: int) -> np.ndarray:
+    """Trailing mean over up to `window` finite values (shorter at the start)."""
+    out = np.full_like(y, np.nan)
+    for i in range(len(y)):
+        seg = y[max(0, i - window + 1): i + 1]
+        seg = seg[np.isfinite(seg)]
+        out[i] = seg.mean() if len(seg) else np.nan
+    return out
+
+
+def fig_learning_curves(results: Path, figdir: Path):
+    """2 x 2: backward / forward rows, environment steps / wall time columns; one colour per seed,
+    solid after the inner step, dashed before; trailing mean over SMOOTH iterations."""
+    runs = load_runs(results, "maml")
+    if not runs:
+        return
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.2), sharey="row")
+    for i, r in enumerate(runs):
+        ms = r["metrics"]
+        xs = (np.array([m["progress/total_env_steps"] for m in ms]) / 1e6, np.array([m["time/wall"] for m in ms]) / 60)
+        for row, d in enumerate(("backward", "forward")):
+            for phase, ls in (("post", "-"), ("pre", "--")):
+                y = moving_average(np.array([m.get(f"returns/{phase}_{d}", np.nan) for m in ms], dtype=float), SMOOTH)
+                for col in range(2):
+                    label = f"seed {r['seed']}" if (row, col, phase) == (0, 0, "post") else None
+                    axes[row, col].plot(xs[col], y, ls=ls, color=f"C{i}", lw=1.1, label=label)
+    for row, d in enumerate(("backward", "forward")):
+        axes[row, 0].set_ylabel(f"{d} task: mean return")
+        for col in range(2):
+            axes[row, col].grid(alpha=0.3)
+    axes[1, 0].set_xlabel("environment steps (M)")
+    axes[1, 1].set_xlabel("wall time (min, 2 CPU cores)")
+    axes[0, 0].legend(fontsize=8, ncol=2, loc="upper left")
+    fig.suptitle(f"MAML meta-training: solid after the inner step, dashed before; trailing {SMOOTH}-iteration mean",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(figdir / "learning_curves.pdf")
+    fig.savefig(figdir / "learning_curves.png", dpi=110)
+    plt.close(fig)
+
+
+ADAPT_METHODS = {"maml": ("MAML", "o", 0.0), "pretrained": ("pretrained", "s", -0.08),
+                 "random": ("random init", "^", 0.08)}  # label, marker, x offset (so no curve hides another)
+
+
+def fig_adaptation(summary, figdir: Path):
+    """Return after 0-3 test-time steps: one thin line per seed (its mean over 40 runs) and the mean over
+    seeds with its 95 % Student-t interval across seeds, for MAML and the two baselines."""
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    for ax, direction in zip(axes, ("backward", "forward")):
+        for i, (m, (label, marker, dx)) in enumerate(ADAPT_METHODS.items()):
+            if m not in summary["methods"]:
+                continue
+            seeds = np.array(summary["methods"][m][direction]["seed_means"])    # (seeds, steps)
+            x = np.arange(seeds.shape[1]) + dx
+            for row in seeds:
+                ax.plot(x, row, color=f"C{i}", lw=0.7, alpha=0.45)
+            ci = np.array([t_interval(seeds[:, k]) for k in range(seeds.shape[1])])
+            mean = seeds.mean(0)
+            ax.errorbar(x, mean, yerr=[mean - ci[:, 0], ci[:, 1] - mean], color=f"C{i}", marker=marker,
+                        capsize=3, lw=1.8, label=f"{label} ({len(seeds)} seeds)")
+        ref = summary.get("headline", {}) and summary["headline"]["oracle_return"].get(direction)
+        if ref:
+            ax.axhline(ref, color="k", ls=":", label="oracle of the direction")
+        ax.set_xticks(range(4))
+        ax.set_xlabel("policy-gradient steps at test time")
+        ax.set_title("HalfCheetahBackward" if direction == "backward" else "forward task", fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("mean return")
+    handles, labels = axes[0].get_legend_handles_labels()  # below the plots: it never covers a line
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.savefig(figdir / "adaptation.pdf")
+    fig.savefig(figdir / "adaptation.png", dpi=110)
+    plt.close(fig)
+
+
+def fig_direction(run_dir: Path, figdir: Path):
+    """The notebook's fixed-camera strobe of the median seed (copied) and its x(t) trace at text width."""
+    if not (run_dir / "x_position.npz").exists():
+        return
+    shutil.copy(run_dir / "strobe.png", figdir / "strobe.png")
+    x = np.load(run_dir / "x_position.npz")
+    t = np.arange(len(x["before"])) * float(x["dt"])
+    fig, ax = plt.subplots(figsize=(6.3, 2.0))
+    ax.plot(t, x["before"], color="C0", ls="--", label="before adaptation")
+    ax.plot(t, x["after"], color="C0", ls="-", label="after one step")
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.set_xlabel("time (s)", fontsize=9)
+    ax.set_ylabel("x position (m)", fontsize=9)
+    ax.tick_params(labelsize=9)
+    ax.legend(fontsize=9, frameon=False)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(figdir / "x_position.pdf")
+    plt.close(fig)

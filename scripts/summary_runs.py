@@ -1,0 +1,250 @@
+"""Statistics of the runs in results/: loading, pooled returns, fractions of the oracle per seed, the
+headline, the ablations and the curvature comparison (the first part of scripts/summarize_results.py)."""
+import json
+import math
+import shutil
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seed_stats import T975, t_interval  # noqa: E402,F401
+
+# every oracle run (path under results/): its direction and protocol. The reference of a direction is
+# its stronger run; the other maps below are derived from this one
+ORACLES = {"oracle": ("backward", "action scale 1"), "oracle_scale10": ("backward", "action scale 10, ReLU"),
+           "oracle_scale10_tanh": ("backward", "action scale 10, tanh"),
+           "oracle_forward": ("forward", "action scale 1"), "oracle_forward_scale10": ("forward", "action scale 10, ReLU"),
+           "oracle_forward_scale10_tanh": ("forward", "action scale 10, tanh"),
+           "oracle_scale10_tanh_16M": ("backward", "action scale 10, tanh, 16 M steps"),
+           "oracle_forward_scale10_tanh_16M": ("forward", "action scale 10, tanh, 16 M steps"),
+           "oracle_scale10_tanh_20M": ("backward", "action scale 10, tanh, 20 M steps"),
+           "oracle_forward_scale10_tanh_20M": ("forward", "action scale 10, tanh, 20 M steps"),
+           "oracle_scale10_tanh_lam0.95": ("backward", "action scale 10, tanh, GAE lambda 0.95"),
+           "oracle_forward_scale10_tanh_lam0.95": ("forward", "action scale 10, tanh, GAE lambda 0.95"),
+           "oracle_scale10_tanh_lam0.95_20M": ("backward", "action scale 10, tanh, GAE lambda 0.95, 20 M steps"),
+           "oracle_forward_scale10_tanh_lam0.95_20M": ("forward", "action scale 10, tanh, GAE lambda 0.95, 20 M steps"),
+           "archive/oracle_forward_scale10_4M": ("forward", "action scale 10, ReLU, 4 M steps")}
+ORACLE_RUNS = {d: [name for name, (dd, _) in ORACLES.items() if dd == d] for d in ("backward", "forward")}
+# the methods of the tables, in order (archived oracles only serve as references)
+METHODS = {"maml": "MAML", "pretrained": "pretrained", "pretrained_v1": "pretrained (v1: 8 M steps, scale 1)",
+           "random": "random init",
+           **{name: ("oracle, " if d == "backward" else "forward oracle, ") + proto.replace("action scale", "scale")
+              for name, (d, proto) in ORACLES.items() if not name.startswith("archive/")}}
+# Finn et al. 2017, Figure 5 (half-cheetah direction), from shared/reference/anchors.md
+PAPER = {"maml": [-50.7, 293.2, 313.5, 315.7], "maml_sem": [2.9, 8.7, 8.0, 7.1],
+         "pretrained": [-43.0, -24.8, -12.9, 19.6], "random": [-35.7, 21.8, 62.3, 86.2], "oracle": 442.7}
+
+
+def wall_minutes(runs) -> list:
+    """Each run's training wall time in minutes (its last metrics line; resumed runs count every session)."""
+    return [round(r["metrics"][-1]["time/wall"] / 60, 2) for r in runs]
+
+
+def load_runs(results: Path, method: str):
+    runs = []
+    for d in sorted(results.glob(f"{method}/seed*")):
+        if not (d / "eval.json").exists():
+            continue
+        run = {"seed": int(d.name[4:]), "eval": json.loads((d / "eval.json").read_text())}
+        if (d / "metrics.jsonl").exists():
+            run["metrics"] = [json.loads(l) for l in (d / "metrics.jsonl").read_text().splitlines() if l.strip()]
+        runs.append(run)
+    return runs
+
+
+def pooled(runs, direction):
+    per_run = np.concatenate([np.asarray(r["eval"][direction]["per_run"]) for r in runs])  # (runs, steps)
+    seed_means = np.array([np.mean(r["eval"][direction]["per_run"], axis=0) for r in runs])
+    return {"mean": per_run.mean(0).tolist(),
+            "sem": (per_run.std(0, ddof=1) / math.sqrt(len(per_run))).tolist(),
+            "n_runs": int(len(per_run)), "seed_means": seed_means.tolist(),
+            "seed_std": (seed_means.std(0, ddof=1) if len(runs) > 1 else np.zeros(seed_means.shape[1])).tolist()}
+
+
+def own_return(run, direction: str) -> float:
+    """A run's mean return before adaptation (0 steps) on `direction`."""
+    return float(np.mean(run["eval"][direction]["per_run"], axis=0)[0])
+
+
+def oracle_return(results: Path, source: str, direction: str):
+    """Mean over seeds of an oracle's own return (0 adaptation steps) on its training direction."""
+    runs = load_runs(results, source)
+    return float(np.mean([own_return(r, direction) for r in runs])) if runs else None
+
+
+def oracle_lambda_macros(results: Path) -> dict:
+    """The oracle with MAML's GAE lambda 0.95 against lambda 1, same protocol, seed and budget (8 M)."""
+    out = {}
+    for d, tag, name in (("backward", "Back", "oracle_scale10_tanh"), ("forward", "Fwd", "oracle_forward_scale10_tanh")):
+        lam = load_runs(results, f"{name}_lam0.95")
+        one = [r for r in load_runs(results, name) if lam and r["seed"] == lam[0]["seed"]]
+        if lam and one:
+            out[f"oLam{tag}"], out[f"oLamOne{tag}"] = f"{own_return(lam[0], d):.1f}", f"{own_return(one[0], d):.1f}"
+    return out
+
+
+def fractions(runs, oracle: dict) -> dict:
+    """Per seed: 1-step return / oracle return, backward and averaged over both directions."""
+    out = {"seeds": [r["seed"] for r in runs]}
+    one = {d: [float(np.mean(r["eval"][d]["per_run"], axis=0)[1]) for r in runs] for d in ("backward", "forward")}
+    out["return_1step_per_seed"] = one
+    fb = [x / oracle["backward"] for x in one["backward"]]
+    out["backward"] = {"fraction_1step_per_seed": fb, "fraction_1step": float(np.mean(fb)),
+                       "fraction_1step_ci95": t_interval(fb)}
+    if oracle.get("forward"):
+        fa = [(b / oracle["backward"] + f / oracle["forward"]) / 2 for b, f in zip(one["backward"], one["forward"])]
+        out["direction_average"] = {"fraction_1step_per_seed": fa, "fraction_1step": float(np.mean(fa)),
+                                    "fraction_1step_ci95": t_interval(fa)}
+    else:
+        out["direction_average"] = None
+    return out
+
+
+def oracle_candidates(results: Path) -> dict:
+    """{direction: {source: mean return}} of the oracle runs present in results/."""
+    found = {d: {src: oracle_return(results, src, d) for src in srcs} for d, srcs in ORACLE_RUNS.items()}
+    return {d: {k: v for k, v in c.items() if v is not None} for d, c in found.items()}
+
+
+def oracles(results: Path, pick=max) -> dict:
+    """The reference return per direction: the *stronger* oracle run (pick=max), since a weaker reference
+    would flatter the fraction; pick=min gives the weaker one, for comparison."""
+    out = {}
+    for d, c in oracle_candidates(results).items():
+        src = pick(c, key=c.get) if c else None
+        out[d], out[f"{d}_source"] = (c[src], src) if src else (None, None)
+    return out
+
+
+def line_search_stats(runs) -> dict:
+    """Per seed: meta-iterations whose line search accepted no step (ls_step -1: theta kept), and the
+    median number of backtracking steps of the accepted ones."""
+    ls = [[m["trpo/ls_step"] for m in r.get("metrics", []) if "trpo/ls_step" in m] for r in runs]
+    return {"rejected_steps_per_seed": [sum(1 for x in v if x < 0) for v in ls],
+            "iterations_per_seed": [len(v) for v in ls],
+            "median_backtracks_of_accepted_per_seed": [
+                float(np.median(acc)) if (acc := [x for x in v if x >= 0]) else float("nan") for v in ls]}
+
+
+HELDOUT_SEED_OFFSET = 9000  # evaluation seeds no other evaluation here draws from (those use seed + 1000)
+
+
+def heldout(results: Path, runs: list, oracle: dict) -> dict | None:
+    """The headline fractions again from eval_heldout.json: each final checkpoint evaluated on seed + 9000,
+    a stream that no run, screening or choice of this project ever saw; None unless every seed has one."""
+    files = [results / "maml" / f"seed{r['seed']}" / "eval_heldout.json" for r in runs]
+    if not all(f.exists() for f in files):
+        return None
+    evals = [json.loads(f.read_text()) for f in files]
+    for f, r, e in zip(files, runs, evals):
+        if e["eval_seed"] != r["seed"] + HELDOUT_SEED_OFFSET:
+            raise SystemExit(f"error: {f} was evaluated on seed {e['eval_seed']}, not the held-out "
+                             f"{r['seed'] + HELDOUT_SEED_OFFSET}")
+    f = fractions([{**r, "eval": e} for r, e in zip(runs, evals)], oracle)
+    return {"eval_seeds": [e["eval_seed"] for e in evals], "return_1step_per_seed": f["return_1step_per_seed"],
+            "backward": f["backward"], "direction_average": f["direction_average"]}
+
+
+def headline(results: Path) -> dict | None:
+    runs = load_runs(results, "maml")
+    oracle = oracles(results)
+    if not runs or oracle["backward"] is None:
+        return None
+    h = fractions(runs, oracle)
+    weaker = oracles(results, pick=min)
+    if weaker != oracle and weaker["backward"] and weaker["forward"]:  # the same fractions against the weaker oracles
+        f = fractions(runs, weaker)
+        h["against_weaker_oracles"] = {"oracle_return": weaker, "backward": f["backward"],
+                                       "direction_average": f["direction_average"]}
+    held = heldout(results, runs, oracle)
+    if held:
+        h["heldout"] = held
+    order = np.argsort(h["backward"]["fraction_1step_per_seed"])
+    h["median_seed"] = h["seeds"][int(order[(len(order) - 1) // 2])]  # the lower median for an even count
+    h["line_search"] = line_search_stats(runs)
+    h.update({"env_steps_per_seed": [r["metrics"][-1]["progress/total_env_steps"] for r in runs],
+              "wall_minutes_per_seed": wall_minutes(runs),
+              "oracle_return": oracle, "oracle_candidates": oracle_candidates(results),
+              "interval": "95% Student-t interval across seeds (seeds are the units)",
+              "fraction": "seed's mean return after 1 step / mean over oracle seeds of the oracle's return "
+                          "(each direction: the stronger of its oracle runs)"})
+    return h
+
+
+def ablations(results: Path) -> list:
+    """Screening runs (results/screen/<variant>/seed*) and earlier full runs (results/archive/*,
+    results/maml_v1)."""
+    oracle = oracles(results)
+    rows = []
+    if oracle["backward"] is None:
+        return rows
+    groups = [(d.name, d) for d in sorted((results / "screen").glob("*")) if d.is_dir()]
+    groups += [("lambda 0.9, Jacobian, 20 M", results / "archive" / "maml_lam0.9_20M"),
+               ("final, lambda 0.95, 16 M", results / "archive" / "maml_lam0.95_16M"),
+               ("final, KL bound decayed from 16 M, 20 M", results / "maml_kldecay"),
+               ("final, inner step 0.2, 20 M", results / "maml_lr0.2"),
+               ("final, inner step 0.05, 20 M", results / "maml_lr0.05"),
+               ("final, 20 CG iterations, 20 M", results / "maml_cg20"),
+               ("final, 200 x 200 units, 20 M", results / "maml_wide"),
+               ("final, Fisher curvature, lambda 1, 20 M", results / "archive" / "maml_fisher_lam1"),
+               ("final, i.i.d. directions, 20 M", results / "archive" / "maml_k10_iid"),
+               ("v1: plain, exact curvature, 250 it", results / "maml_v1")]
+    for name, d in groups:
+        runs = [r for r in load_runs(d.parent, d.name)]
+        if not runs:
+            continue
+        f = fractions(runs, oracle)
+        cfg = json.loads((d / f"seed{runs[0]['seed']}" / "config.json").read_text())
+        rows.append({"name": name, "seeds": f["seeds"],
+                     "env_steps": runs[0]["metrics"][-1]["progress/total_env_steps"],
+                     "wall_minutes_per_seed": wall_minutes(runs),
+                     "fraction_1step_backward_per_seed": f["backward"]["fraction_1step_per_seed"],
+                     "fraction_1step_direction_average_per_seed":
+                         (f["direction_average"] or {}).get("fraction_1step_per_seed"),
+                     "return_1step_per_seed": f["return_1step_per_seed"],
+                     "line_search": line_search_stats(runs),
+                     "return_0step_backward_per_seed": [float(np.mean(r["eval"]["backward"]["per_run"], axis=0)[0])
+                                                        for r in runs],
+                     "config": {k: cfg[k] for k in ("inner_objective", "first_order", "action_scale", "inner_lr",
+                                                    "meta_batch_size", "max_kl", "curvature", "balanced_tasks") if k in cfg}})
+    return rows
+
+
+# pairs of screening runs that differ only in the curvature of the meta-update: (Fisher run, other run)
+CURVATURE_PAIRS = {"exact": ("lvc-scale10-k10b-tanh", "lvc-scale10-k10b-tanh-exact"),
+                   "jacobian": ("lvc-scale10-k10b-tanh-lam0.95", "lvc-scale10-k10b-tanh-lam0.95-jac")}
+
+
+def curvature_stats(ms: list) -> dict:
+    """One run's metrics (a list of iterations): post-update returns, line search, update seconds."""
+    ls = line_search_stats([{"metrics": ms}])
+    return {"post_backward_mean": float(np.mean([m["returns/post_backward"] for m in ms])),
+            "post_forward_mean": float(np.mean([m["returns/post_forward"] for m in ms])),
+            "post_last10_mean": float(np.mean([m["returns/post"] for m in ms[-10:]])),
+            "rejected_steps": ls["rejected_steps_per_seed"][0],
+            "median_backtracks": ls["median_backtracks_of_accepted_per_seed"][0],
+            "update_s": float(np.mean([m["time/update"] for m in ms]))}
+
+
+def curvature_comparison(results: Path) -> dict | None:
+    """The Fisher curvature against each other curvature (CURVATURE_PAIRS), seed by seed, over the
+    iterations both runs have: post-update returns of the meta-batch (mean over iterations), line-search
+    statistics and seconds per update. One entry per (other curvature, seed) pair found."""
+    def metrics(variant, seed):
+        path = results / "screen" / variant / f"seed{seed}" / "metrics.jsonl"
+        return [json.loads(l) for l in path.read_text().splitlines() if l.strip()] if path.exists() else None
+    pairs = []
+    for other, (fisher_run, other_run) in CURVATURE_PAIRS.items():
+        for seed in (0, 1):
+            a, b = metrics(fisher_run, seed), metrics(other_run, seed)
+            if a and b:
+                n = min(len(a), len(b))
+                pairs.append({"other": other, "seed": seed, "iterations": n,
+                              "fisher": curvature_stats(a[:n]), other: curvature_stats(b[:n])})
+    return {"runs": CURVATURE_PAIRS, "pairs": pairs} if pairs else None

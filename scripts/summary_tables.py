@@ -1,0 +1,154 @@
+"""Rule macros of the adoption decisions, the hyperparameter table and the README's results section."""
+import json
+import math
+import shutil
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seed_stats import T975, t_interval  # noqa: E402,F401
+from summary_runs import *  # noqa: E402,F401,F403
+from velocity_summary import readme_lines  # noqa: E402
+
+
+def step_size_macros(results: Path) -> dict:
+    """The learned step-size factors where the Meta-SGD run was stopped (results/maml_metasgd/seed0)."""
+    out = {n: "n/a" for n in ("msgdIter", "msgdNetMin", "msgdNetMax", "msgdStdMax")}
+    f = results / "maml_metasgd" / "seed0" / "step_scales_at_stop.json"
+    if f.exists():
+        d = json.loads(f.read_text())
+        net = [v for k, v in d["factors"].items() if not k.endswith("log_std")]
+        out.update({"msgdIter": str(d["iteration"]), "msgdNetMin": f"{min(v['min'] for v in net):.3f}",
+                    "msgdNetMax": f"{max(v['max'] for v in net):.3f}",
+                    "msgdStdMax": f"{d['factors']['step_scales.log_std']['max']:.2f}"})
+    return out
+
+
+def cg_macros(results: Path) -> dict:
+    """CG after 10 iterations against a 30-iteration solve (benchmarks/cg_convergence.py): the range of
+    the cosines and of the gain ratios gain(n) / gain(30) over the probed policies."""
+    out = {n: "n/a" for n in ("cgCosTen", "cgGainTen", "cgGainTwenty", "cgPolicies")}
+    f = results / "benchmark_cg_convergence.json"
+    if f.exists():
+        pol = json.loads(f.read_text())["policies"].values()
+        span = lambda xs: f"{min(xs):.2f}--{max(xs):.2f}"
+        out.update({"cgCosTen": span([p["10"]["cos"] for p in pol]),
+                    "cgGainTen": span([p["10"]["gain"] / p["30"]["gain"] for p in pol]),
+                    "cgGainTwenty": span([p["20"]["gain"] / p["30"]["gain"] for p in pol]),
+                    "cgPolicies": str(len(pol))})
+    return out
+
+
+def adoption_macros(summary, row_name: str, prefix: str) -> dict:
+    """A lever's rule, fixed before its seeds 1-4 ran: it replaces the final configuration's choice only if
+    the means over the same seeds of both one-step fractions (backward, both directions) beat the final
+    runs'. \\<prefix>Seeds, Back, Avg (three places, as two do not separate them), MinBack (the weakest seed's
+    backward fraction: the issue's every-seed target, which the rule does not weigh), Sums (per seed, the
+    backward plus the forward one-step return: how much a seed adapts in all, whichever direction it leans
+    to), Wall (minutes per seed) and Verdict, "undecided" until the lever has run the headline's seeds;
+    \\ruleFinalBack, \\ruleFinalAvg, \\ruleFinalSums (the final runs' weakest seed is \\hFracBackMin)."""
+    out = {prefix + n: "n/a" for n in ("Seeds", "Back", "Avg", "MinBack", "Sums", "Verdict", "Wall")}
+    out.update(ruleFinalBack="n/a", ruleFinalAvg="n/a", ruleFinalSums="n/a")
+    sums = lambda r: ", ".join(f"{b + f:.0f}" for b, f in zip(r["backward"], r["forward"]))
+    row = next((a for a in summary.get("ablations", []) if a["name"] == row_name), None)
+    h = summary.get("headline")
+    if row and h and h.get("direction_average"):
+        back, avg = np.mean(row["fraction_1step_backward_per_seed"]), np.mean(row["fraction_1step_direction_average_per_seed"])
+        fb, fa = h["backward"]["fraction_1step"], h["direction_average"]["fraction_1step"]
+        verdict = ("undecided" if sorted(row["seeds"]) != sorted(h["seeds"])
+                   else "adopted" if back > fb and avg > fa else "not adopted")
+        out.update({prefix + "Seeds": str(len(row["seeds"])), prefix + "Back": f"{back:.3f}", prefix + "Avg": f"{avg:.3f}",
+                    prefix + "MinBack": f"{min(row['fraction_1step_backward_per_seed']):.3f}",
+                    prefix + "Sums": sums(row["return_1step_per_seed"]), "ruleFinalSums": sums(h["return_1step_per_seed"]),
+                    prefix + "Verdict": verdict, prefix + "Wall": f"{np.mean(row['wall_minutes_per_seed']):.0f}",
+                    "ruleFinalBack": f"{fb:.3f}", "ruleFinalAvg": f"{fa:.3f}"})
+    return out
+
+
+HPARAMS = [("horizon", "horizon $H$"), ("meta_batch_size", "tasks per meta-batch $K$"),
+           ("traj_per_task", "trajectories per task $N$"), ("inner_lr", "inner step size $\\alpha$ (training)"),
+           ("inner_steps", "inner steps (training)"), ("eval_inner_lrs", "test-time step sizes"),
+           ("gamma", "discount $\\gamma$"), ("gae_lambda", "GAE $\\lambda$"), ("max_kl", "TRPO KL bound $\\delta$"),
+           ("cg_iters", "CG iterations"), ("cg_damping", "CG damping $\\beta$"), ("hvp_tasks", "tasks in the KL Hessian"),
+           ("ls_steps", "line-search steps"), ("ls_ratio", "line-search ratio"), ("hidden_sizes", "hidden sizes"),
+           ("activation", "activation"), ("init_log_std", "initial $\\log\\sigma$"), ("action_scale", "action scale $s$"),
+           ("ctrl_cost_weight", "control-cost weight"), ("baseline_reg", "baseline ridge"),
+           ("meta_iterations", "meta-iterations"), ("num_threads", "threads"),
+           ("inner_objective", "inner objective"), ("outer", "outer step"), ("curvature", "curvature"),
+           ("curvature_stride", "curvature state stride")]
+
+
+def tex_hparams(results: Path, gendir: Path):
+    cfgs = [json.loads(p.read_text()) for p in sorted(results.glob("maml/seed*/config.json"))]
+    if not cfgs:
+        return
+    rows = [r"\begin{tabular}{ll@{\hspace{2.5em}}ll}", r"\toprule"]
+    cells = []
+    for key, label in HPARAMS:
+        v = cfgs[0][key]
+        v = ", ".join(map(str, v)) if isinstance(v, list) else v
+        cells.append(f"{label} & {v}")
+    half = (len(cells) + 1) // 2
+    for a, b in zip(cells[:half], cells[half:] + [" & "]):
+        rows.append(f"{a} & {b} " + r"\\")
+    rows += [r"\bottomrule", r"\end{tabular}"]
+    (gendir / "hyperparams.tex").write_text("\n".join(rows) + "\n")
+
+
+def readme_table(summary) -> str:
+    """Markdown results for the README (between its results markers)."""
+    ms, h = summary["methods"], summary.get("headline")
+    lines = []
+    if h:
+        fa = h["direction_average"]
+        lines += ["| seed | env steps | minutes | backward, 1 step | fraction of oracle | forward, 1 step | fraction, both directions |",
+                  "|---|---|---|---|---|---|---|"]
+        for i, seed in enumerate(h["seeds"]):
+            lines.append(f"| {seed} | {h['env_steps_per_seed'][i] / 1e6:.1f} M | {h['wall_minutes_per_seed'][i]:.1f} | "
+                         f"{h['return_1step_per_seed']['backward'][i]:.1f} | {h['backward']['fraction_1step_per_seed'][i]:.3f} | "
+                         f"{h['return_1step_per_seed']['forward'][i]:.1f} | "
+                         + (f"{fa['fraction_1step_per_seed'][i]:.3f} |" if fa else "– |"))
+        lo, hi = h["backward"]["fraction_1step_ci95"]
+        lines += ["", f"After one step MAML reaches {h['backward']['fraction_1step']:.2f} of the backward oracle's return "
+                  f"({h['oracle_return']['backward']:.1f}) on average over seeds, 95 % interval across seeds "
+                  f"[{lo:.2f}, {hi:.2f}]" + (f"; averaged over both directions {fa['fraction_1step']:.2f} "
+                  f"[{fa['fraction_1step_ci95'][0]:.2f}, {fa['fraction_1step_ci95'][1]:.2f}]" if fa else "")
+                  + f" (paper: {summary['paper_fraction_of_oracle']['1_steps']:.2f}, both directions, on rllab's simulator).", ""]
+        held = h.get("heldout")
+        if held:
+            hb, ha = held["backward"], held["direction_average"]
+            lines[-1:-1] = ["", "The same checkpoints on evaluation seeds used nowhere else (run seed + 9000): backward "
+                            + ", ".join(f"{x:.3f}" for x in hb["fraction_1step_per_seed"])
+                            + f" per seed, mean {hb['fraction_1step']:.2f} [{hb['fraction_1step_ci95'][0]:.2f}, "
+                            f"{hb['fraction_1step_ci95'][1]:.2f}]; both directions {ha['fraction_1step']:.2f} "
+                            f"[{ha['fraction_1step_ci95'][0]:.2f}, {ha['fraction_1step_ci95'][1]:.2f}]."]
+    lines += ["| method (seeds) | direction | 0 steps | 1 step | 2 steps | 3 steps |", "|---|---|---|---|---|---|"]
+    for m, label in METHODS.items():
+        if m not in ms:
+            continue
+        for d in ("backward", "forward"):
+            e = ms[m][d]
+            cells = " | ".join(f"{a:.1f} ± {b:.1f}" for a, b in zip(e["mean"], e["sem"]))
+            lines.append(f"| {label} ({', '.join(map(str, ms[m]['seeds']))}) | {d} | {cells} |")
+    for m in ("maml", *[m for m in METHODS if m.startswith("oracle")], "pretrained"):
+        t = ms.get(m, {}).get("train")
+        if t:
+            lines.append(f"\n{METHODS[m]}: {t['iterations'][0]} iterations, {t['env_steps'][0] / 1e6:.1f} M environment steps, "
+                         f"{', '.join(f'{w / 60:.1f}' for w in t['wall_time_s'])} minutes per seed on 2 CPU cores.")
+    lines += readme_lines(summary.get("velocity"))
+    return "\n".join(lines)
+
+
+def update_readme(path: Path, table: str):
+    start, end = "<!-- results:start -->", "<!-- results:end -->"
+    text = path.read_text()
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        path.write_text(f"{head}{start}\n{table}\n{end}{tail}")

@@ -1,0 +1,272 @@
+"""The report's generated LaTeX: adaptation tables, ablation rows, levers and the headline macros."""
+import json
+import math
+import shutil
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seed_stats import T975, t_interval  # noqa: E402,F401
+from summary_runs import *  # noqa: E402,F401,F403
+from summary_tables import *  # noqa: E402,F401,F403
+
+
+def fmt(mean, sem=None):
+    return f"{mean:.1f}" if sem is None else f"{mean:.1f} $\\pm$ {sem:.1f}"
+
+
+def tex_tables(summary, gendir: Path, results: Path):
+    lines = []
+    for direction in ("backward", "forward"):
+        rows = []
+        for m, label in METHODS.items():
+            if m not in summary["methods"] or (m in ORACLES and ORACLES[m][0] != direction):
+                continue  # an oracle appears only in the table of the direction it was trained on
+            e = summary["methods"][m][direction]
+            seeds = ",".join(map(str, summary["methods"][m]["seeds"]))
+            rows.append(f"{label} & {seeds} & " + " & ".join(fmt(a, b) for a, b in zip(e["mean"], e["sem"])) + r" \\")
+        (gendir / f"adaptation_{direction}.tex").write_text("\n".join(rows) + "\n\\bottomrule\n")
+    frac = summary.get("fraction_of_oracle_backward", {})
+    rows = []
+    for m, label in METHODS.items():
+        if m in frac and not m.startswith("oracle"):
+            f = frac[m]
+            rows.append(f"{label} & " + " & ".join(f"{f[f'{k}_steps']:.2f}" for k in range(4)) + r" \\")
+    pf = summary.get("paper_fraction_of_oracle")
+    if pf:
+        rows.append(r"MAML, paper (rllab) & " + " & ".join(f"{pf[f'{k}_steps']:.2f}" for k in range(4)) + r" \\")
+    if not frac:
+        rows = [r"\multicolumn{5}{c}{(no oracle run in results/ yet)} \\"] + rows
+    (gendir / "fraction_of_oracle.tex").write_text("\n".join(rows) + "\n\\bottomrule\n")
+    # numbers used in the text
+    names = ["benchPhysics", "benchSampler", "benchSync", "benchAsync", "benchRatioPhysics"]
+    values = {n: "n/a" for n in names}  # every macro defined, so the report builds with partial results
+
+    def mac(name, value):
+        assert name in values, name
+        values[name] = value
+    bench = results / "benchmark_sampler.json"
+    if bench.exists():
+        b = json.loads(bench.read_text())
+        for key, name in (("physics_sps", "benchPhysics"), ("sampler_sps", "benchSampler"),
+                          ("gym_sync_sps", "benchSync"), ("gym_async_sps", "benchAsync")):
+            mac(name, f"{b[key]:,}".replace(",", "{,}"))
+        mac("benchRatioPhysics", f"{b['ratio_vs_physics']:.2f}")
+    p = PAPER
+    (gendir / "paper_table.tex").write_text(
+        "MAML & " + " & ".join(fmt(a, b) for a, b in zip(p["maml"], p["maml_sem"])) + r" \\" + "\n"
+        + "pretrained & " + " & ".join(fmt(a) for a in p["pretrained"]) + r" \\" + "\n"
+        + "random init & " + " & ".join(fmt(a) for a in p["random"]) + r" \\" + "\n"
+        + f"oracle & \\multicolumn{{4}}{{c}}{{{p['oracle']:.1f}}}" + r" \\" + "\n\\bottomrule\n")
+    (gendir / "numbers.tex").write_text("".join(f"\\newcommand{{\\{n}}}{{{v}}}\n" for n, v in values.items()))
+
+
+FINAL_LABEL = "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian"  # the final configuration
+ABLATION_LABELS = {
+    "vpg": "plain (VPG inner loss), $s=1$", "lvc": "LVC, $s=1$", "first-order": "first-order, $s=1$",
+    "lvc-scale10": "LVC, $s=10$", "lvc-lr0.3": "LVC, $s=1$, $\\alpha=0.3$", "vpg-scale10": "plain, $s=10$",
+    "lvc-scale10-k10": "LVC, $s=10$, $K=10$", "promp-scale10": "ProMP outer step, LVC, $s=10$",
+    "lvc-scale10-k10b": "LVC, $s=10$, $K=10$ balanced", "lvc-scale10-k4b": "LVC, $s=10$, $K=4$ balanced",
+    "lvc-scale10-k10b-kl0.1": "LVC, $s=10$, $K=10$ balanced, $\\delta=0.1$",
+    "lvc-scale10-k10b-tanh": "LVC, $s=10$, $K=10$ balanced, tanh",
+    "lvc-scale10-k10b-tanh-exact": "LVC, $s=10$, $K=10$ balanced, tanh, exact curvature",
+    "lvc-scale10-k10b-tanh-jac": "LVC, $s=10$, $K=10$ balanced, tanh, Jacobian curvature",
+    "lvc-scale10-k10b-tanh-lr0.2": "LVC, $s=10$, $K=10$ balanced, tanh, $\\alpha=0.2$",
+    "lvc-scale10-k10b-tanh-lr0.4": "LVC, $s=10$, $K=10$ balanced, tanh, $\\alpha=0.4$",
+    "lvc-scale10-k10b-tanh-lam0.95": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$",
+    "lvc-scale10-k10b-tanh-lam0.9-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.9$, Jacobian curvature",
+    "lvc-scale10-k10b-tanh-lam0.8-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.8$, Jacobian curvature",
+    "lvc-scale10-k10b-tanh-lam0.95-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian curvature",
+    "lambda 0.9, Jacobian, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.9$, Jacobian (20\\,M steps)",
+    "final, lambda 0.95, 16 M": FINAL_LABEL + " (16\\,M steps)",
+    "final, KL bound decayed from 16 M, 20 M": FINAL_LABEL + ", $\\delta \\to 0$ over the last 4\\,M (20\\,M steps)",
+    "final, inner step 0.2, 20 M": FINAL_LABEL + ", $\\alpha=0.2$ (20\\,M steps)",
+    "final, inner step 0.05, 20 M": FINAL_LABEL + ", $\\alpha=0.05$ (20\\,M steps)",
+    "final, 20 CG iterations, 20 M": FINAL_LABEL + ", 20 CG iterations (20\\,M steps)",
+    "final, 200 x 200 units, 20 M": FINAL_LABEL + ", $200 \\times 200$ units (20\\,M steps)",
+    "final, Fisher curvature, lambda 1, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh (20\\,M steps)",
+    "final, i.i.d. directions, 20 M": "LVC, $s=10$, $K=10$ i.i.d.\\ (20\\,M steps)",
+    "v1: plain, exact curvature, 250 it": "plain, $s=1$, exact curvature (v1)"}
+
+
+def fraction_macros(name: str, f: dict) -> dict:
+    """\\name (mean over seeds), \\nameCI (its 95% interval) and \\nameMin (worst seed, 3 places: the target is >= 0.66)."""
+    return {name: f"{f['fraction_1step']:.2f}", f"{name}CI": "[{:.2f}, {:.2f}]".format(*f["fraction_1step_ci95"]),
+            f"{name}Min": f"{min(f['fraction_1step_per_seed']):.3f}"}
+
+
+# the levers the discussion's compact table compares: (lever, ablation without it, ablation with it); None
+# stands for the final runs on the same seeds
+LEVERS = [("action scale 10 instead of 1", "lvc", "lvc-scale10"),
+          ("LVC instead of the plain inner loss ($s=10$)", "vpg-scale10", "lvc-scale10"),
+          ("10 tasks per meta-batch instead of 20", "lvc-scale10", "lvc-scale10-k10"),
+          ("balanced meta-batches", "lvc-scale10-k10", "lvc-scale10-k10b"),
+          ("tanh instead of ReLU units", "lvc-scale10-k10b", "lvc-scale10-k10b-tanh"),
+          ("GAE $\\lambda=0.95$ instead of 1", "lvc-scale10-k10b-tanh", "lvc-scale10-k10b-tanh-lam0.95"),
+          ("Jacobian instead of Fisher curvature", "lvc-scale10-k10b-tanh-lam0.95", "lvc-scale10-k10b-tanh-lam0.95-jac"),
+          ("20 CG iterations instead of 10", None, "final, 20 CG iterations, 20 M"),
+          ("$200\\times200$ units instead of $100\\times100$", None, "final, 200 x 200 units, 20 M"),
+          ("trust region shrinking over the last 4\\,M steps", None, "final, KL bound decayed from 16 M, 20 M"),
+          ("inner step 0.2 instead of 0.1", None, "final, inner step 0.2, 20 M"),
+          ("inner step 0.05 instead of 0.1", None, "final, inner step 0.05, 20 M"),
+          ("GAE $\\lambda=0.9$ instead of 0.95", None, "lambda 0.9, Jacobian, 20 M")]
+
+
+def lever_rows(summary) -> list:
+    """Rows of the discussion's compact table: the fraction of the oracle after one step averaged over both
+    directions, mean over the screened seeds, without and with each lever (final runs on the same seeds)."""
+    by_name, h, rows = {a["name"]: a for a in summary["ablations"]}, summary.get("headline"), []
+    for lever, base, variant in LEVERS:
+        if variant not in by_name or (base is not None and base not in by_name) or (base is None and not h):
+            continue
+        v = by_name[variant]
+        if base is None:
+            other = dict(zip(h["seeds"], h["direction_average"]["fraction_1step_per_seed"]))
+        else:
+            other = dict(zip(by_name[base]["seeds"], by_name[base]["fraction_1step_direction_average_per_seed"]))
+        mine = dict(zip(v["seeds"], v["fraction_1step_direction_average_per_seed"]))
+        seeds = [s for s in v["seeds"] if s in other]       # the seeds both sides ran
+        without, with_ = np.mean([other[s] for s in seeds]), np.mean([mine[s] for s in seeds])
+        rows.append(f"{lever} & {v['env_steps'] / 1e6:.1f} & {', '.join(map(str, seeds))} & "
+                    f"{without:.2f} & {with_:.2f} \\\\")
+    return rows
+
+
+def tex_headline(summary, gendir: Path, results: Path):
+    """per_seed.tex, ablations.tex and headline.tex (macros); placeholders when runs are missing."""
+    h = summary.get("headline")
+    macros = {n: "n/a" for n in ("hSeeds", "hNumSeeds", "hEnvSteps", "hWall", "hFracBack", "hFracBackCI",
+                                 "hFracBackMin", "hFracAvg", "hFracAvgCI", "hFracAvgMin", "hOracleBack",
+                                 "hOracleFwd", "hOneBackMean", "hOneFwdMean", "hMedianSeed", "hOracleBackAlt",
+                                 "hOracleFwdAlt", "hFracBackAlt", "hFracAvgAlt", "hOracleBackSrc", "hOracleFwdSrc",
+                                 "hLsRejected", "hLsIters", "hLsMedian", "hLsRejectedIid", "hLsMedianIid",
+                                 "oLamBack", "oLamOneBack", "oLamFwd", "oLamOneFwd", "hHeldBack", "hHeldBackCI",
+                                 "hHeldBackMin", "hHeldBackPerSeed", "hHeldAvg", "hHeldAvgCI", "hHeldAvgMin")}
+    macros.update(oracle_lambda_macros(results))
+    for m, tag in (("pretrained", "Pretrained"), ("random", "Random"), ("maml", "Maml")):  # k = 0..3, mean over seeds
+        for d in ("backward", "forward"):
+            e = summary["methods"].get(m, {}).get(d)
+            macros[f"base{tag}{d.capitalize()}"] = " / ".join(f"{x:.1f}" for x in e["mean"]) if e else "n/a"
+    rows = []
+    if h:
+        fb, fa = h["backward"], h["direction_average"]
+        for i, seed in enumerate(h["seeds"]):
+            rows.append(f"{seed} & {h['env_steps_per_seed'][i] / 1e6:.1f} & {h['wall_minutes_per_seed'][i]:.1f} & "
+                        f"{h['return_1step_per_seed']['backward'][i]:.1f} & {fb['fraction_1step_per_seed'][i]:.3f} & "
+                        f"{h['return_1step_per_seed']['forward'][i]:.1f} & "
+                        + (f"{fa['fraction_1step_per_seed'][i]:.3f}" if fa else "--") + r" \\")
+        macros.update({"hSeeds": ", ".join(map(str, h["seeds"])), "hNumSeeds": str(len(h["seeds"])),
+                       "hEnvSteps": f"{np.mean(h['env_steps_per_seed']) / 1e6:.0f}",
+                       "hWall": f"{np.mean(h['wall_minutes_per_seed']):.1f}",
+                       **fraction_macros("hFracBack", fb),
+                       "hOracleBack": f"{h['oracle_return']['backward']:.1f}", "hMedianSeed": str(h["median_seed"]),
+                       "hOneBackMean": f"{np.mean(h['return_1step_per_seed']['backward']):.1f}",
+                       "hOneFwdMean": f"{np.mean(h['return_1step_per_seed']['forward']):.1f}"})
+        lsr = h["line_search"]
+        macros.update({"hLsRejected": ", ".join(map(str, lsr["rejected_steps_per_seed"])),
+                       "hLsIters": str(lsr["iterations_per_seed"][0]),
+                       "hLsMedian": ", ".join(f"{x:g}" for x in lsr["median_backtracks_of_accepted_per_seed"])})
+        if h["oracle_return"]["forward"]:
+            macros["hOracleFwd"] = f"{h['oracle_return']['forward']:.1f}"
+        src = {name: proto.replace(" M steps", "\\,M steps").replace("lambda", "$\\lambda$")
+               for name, (_, proto) in ORACLES.items()}
+        macros.update({"hOracleBackSrc": src.get(h["oracle_return"]["backward_source"], "?"),
+                       "hOracleFwdSrc": src.get(h["oracle_return"]["forward_source"], "?")})
+        alt = h.get("against_weaker_oracles")
+        if alt:
+            macros.update({"hOracleBackAlt": f"{alt['oracle_return']['backward']:.1f}",
+                           "hOracleFwdAlt": f"{alt['oracle_return']['forward']:.1f}",
+                           "hFracBackAlt": f"{alt['backward']['fraction_1step']:.2f}",
+                           "hFracAvgAlt": f"{alt['direction_average']['fraction_1step']:.2f}"})
+        held = h.get("heldout")
+        if held:
+            hb, ha = held["backward"], held["direction_average"]
+            macros.update({**fraction_macros("hHeldBack", hb), **fraction_macros("hHeldAvg", ha),
+                           "hHeldBackPerSeed": ", ".join(f"{x:.3f}" for x in hb["fraction_1step_per_seed"])})
+        if fa:
+            macros.update(fraction_macros("hFracAvg", fa))
+    (gendir / "levers.tex").write_text("\n".join(lever_rows(summary)) + "\n")
+    (gendir / "per_seed.tex").write_text("\n".join(rows or [r"\multicolumn{7}{c}{(no MAML run yet)} \\"])
+                                         + "\n\\bottomrule\n")
+    cmp = summary.get("curvature_comparison") or {"pairs": []}
+    for other, tag in (("exact", "Exact"), ("jacobian", "Jac")):
+        for n in ("Iters", "FisherPost", "Post", "FisherRej", "Rej", "FisherMed", "Med", "FisherUpd", "Upd", "Seeds"):
+            macros[f"cmp{tag}{n}"] = "n/a"
+        pairs = [p for p in cmp["pairs"] if p["other"] == other]
+        if not pairs:
+            continue
+        join = lambda f: "/".join(f(p) for p in pairs)  # one figure per seed, in seed order
+        both = lambda c: f"{(c['post_backward_mean'] + c['post_forward_mean']) / 2:.0f}"
+        macros.update({f"cmp{tag}Seeds": join(lambda p: str(p["seed"])), f"cmp{tag}Iters": join(lambda p: str(p["iterations"])),
+                       f"cmp{tag}FisherPost": join(lambda p: both(p["fisher"])), f"cmp{tag}Post": join(lambda p: both(p[other])),
+                       f"cmp{tag}FisherRej": join(lambda p: str(p["fisher"]["rejected_steps"])),
+                       f"cmp{tag}Rej": join(lambda p: str(p[other]["rejected_steps"])),
+                       f"cmp{tag}FisherMed": join(lambda p: f"{p['fisher']['median_backtracks']:g}"),
+                       f"cmp{tag}Med": join(lambda p: f"{p[other]['median_backtracks']:g}"),
+                       f"cmp{tag}FisherUpd": join(lambda p: f"{p['fisher']['update_s']:.2f}"),
+                       f"cmp{tag}Upd": join(lambda p: f"{p[other]['update_s']:.2f}")})
+    for tag, name in (("Iid", "final, i.i.d. directions, 20 M"), ("Fisher", "final, Fisher curvature, lambda 1, 20 M")):
+        rows = [a for a in summary.get("ablations", []) if a["name"] == name]
+        macros.setdefault(f"hLsRejected{tag}", "n/a"), macros.setdefault(f"hLsMedian{tag}", "n/a")
+        if rows:
+            ls = rows[0]["line_search"]
+            macros.update({f"hLsRejected{tag}": ", ".join(map(str, ls["rejected_steps_per_seed"])),
+                           f"hLsMedian{tag}": ", ".join(f"{x:g}" for x in ls["median_backtracks_of_accepted_per_seed"])})
+    arows = []
+    order = list(ABLATION_LABELS)
+    for a in sorted(summary.get("ablations", []), key=lambda a: order.index(a["name"]) if a["name"] in order else 99):
+        f = a["fraction_1step_backward_per_seed"]
+        seeds = a["seeds"]
+        seeds = f"{seeds[0]}--{seeds[-1]}" if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)) \
+            else ", ".join(map(str, seeds))
+        arows.append(f"{ABLATION_LABELS.get(a['name'], a['name'])} & {seeds} & "
+                     f"{a['env_steps'] / 1e6:.1f} & {', '.join(f'{x:.2f}' for x in f)} & {np.mean(f):.2f} & "
+                     f"{np.mean(a['return_1step_per_seed']['forward']):.0f} & "
+                     + (f"{np.mean(avg):.2f}" if (avg := a.get("fraction_1step_direction_average_per_seed")) else "--")
+                     + r" \\")
+    (gendir / "ablations.tex").write_text("\n".join(arows or [r"\multicolumn{7}{c}{(no screening run yet)} \\"])
+                                          + "\n\\bottomrule\n")
+    bench = results / "benchmark_meta_iteration.json"
+    for n in ("biIter", "biPhysics", "biRatio", "biShare", "biBeforeIter", "biBeforeRatio", "biBeforeShare",
+              "biBeforeUpdate", "biUpdate", "biSample", "biCpu"):
+        macros[n] = "n/a"
+    if bench.exists():
+        b = json.loads(bench.read_text())
+        bb = b.get("before") or {}
+        macros.update({"biIter": f"{b['iteration_s']:.2f}", "biPhysics": f"{b['physics_s']:.2f}",
+                       "biRatio": f"{b['ratio']:.2f}", "biShare": f"{b['update_share']:.2f}",
+                       "biUpdate": f"{b['phases_s']['update']:.2f}", "biSample": f"{b['phases_s']['sample']:.2f}",
+                       "biCpu": b.get("cpu", "unknown")})
+        if bb:
+            macros.update({"biBeforeIter": f"{bb['iteration']:.2f}", "biBeforeUpdate": f"{bb['update']:.2f}",
+                           "biBeforeRatio": f"{b['before_ratio']:.2f}",
+                           "biBeforeShare": f"{bb['update'] / bb['iteration']:.2f}"})
+    curv = results / "benchmark_curvature.json"
+    for n in ("cvFisherErr", "cvFisherRatio", "cvJacErr", "cvJacS", "cvExactS", "cvFisherS"):
+        macros[n] = "n/a"
+    if curv.exists():
+        c = json.loads(curv.read_text())["products"]
+        fs, js = [k for k in c if k.startswith("fisher_s") and k != "fisher_s1"], [k for k in c if k.startswith("jacobian_s") and k != "jacobian_s1"]
+        span = lambda xs, scale=1, fmt="{:.0f}": "--".join(fmt.format(scale * x) for x in (min(xs), max(xs)))
+        if fs and js:
+            f, j = c[fs[0]], c[js[0]]
+            macros.update({"cvFisherErr": span(f["rel_err"], 100) + "\\%", "cvFisherRatio": span(f["vHv_ratio"], fmt="{:.2f}"),
+                           "cvJacErr": span(j["rel_err"], 100, "{:.1f}") + "\\%", "cvJacS": f"{j['product_s']:.2f}",
+                           "cvExactS": f"{c['exact']['product_s']:.2f}", "cvFisherS": f"{f['product_s']:.3f}"})
+    fisher_bench = results / "benchmark_meta_iteration_fisher.json"
+    for n in ("biFisherIter", "biFisherRatio", "biFisherShare", "biFisherUpdate"):
+        macros[n] = "n/a"
+    if fisher_bench.exists():
+        b = json.loads(fisher_bench.read_text())
+        macros.update({"biFisherIter": f"{b['iteration_s']:.2f}", "biFisherRatio": f"{b['ratio']:.2f}",
+                       "biFisherShare": f"{b['update_share']:.2f}", "biFisherUpdate": f"{b['phases_s']['update']:.2f}"})
+    macros.update(step_size_macros(results), **cg_macros(results))
+    for row_name, prefix in (("final, 20 CG iterations, 20 M", "cgTwenty"), ("final, 200 x 200 units, 20 M", "wide")):
+        macros.update(adoption_macros(summary, row_name, prefix))
+    (gendir / "headline.tex").write_text("".join(f"\\newcommand{{\\{n}}}{{{v}}}\n" for n, v in macros.items()))
