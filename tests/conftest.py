@@ -26,3 +26,12 @@ def nb():
 @pytest.fixture(scope="session")
 def root():
     return ROOT
+
+
+def load_script(name: str):
+    """A script of scripts/ as a fresh module (executed from its file, so a mutated copy is what runs)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod

@@ -2,12 +2,12 @@
 through their effect (a torch.nn network built by hand, the reward formula), the meta-objective
 recomputed by a plain loop over tasks, trajectories and time steps straight from a Batch, and the
 summary's choice of the median seed."""
-import importlib.util
 import json
 
 import numpy as np
 import pytest
 import torch
+from conftest import load_script
 from torch import nn
 
 
@@ -119,9 +119,7 @@ def _eval(results, seed, one_step_backward):
 def test_summary_median_seed_is_the_median_when_seeds_are_out_of_order(root, tmp_path):
     """Five seeds whose backward fractions are not in seed order (0.9, 0.5, 0.7, 0.6, 0.8): the median
     is 0.7, seed 2; with four (dropping seed 4's 0.8) the lower median 0.6 is seed 3."""
-    spec = importlib.util.spec_from_file_location("summarize_results", root / "scripts" / "summarize_results.py")
-    summ = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(summ)
+    summ = load_script("summarize_results")
     d = tmp_path / "oracle_scale10" / "seed0"
     d.mkdir(parents=True)
     (d / "eval.json").write_text(json.dumps({"eval_seed": 1000, "lrs": [0.1], "backward": {"per_run": [[100.0, 0]]},

@@ -1,17 +1,14 @@
 """scripts/summarize_results.py: the headline statistics on a made-up results/ tree with known answers."""
-import importlib.util
 import json
 import math
 
 import pytest
+from conftest import load_script
 
 
 @pytest.fixture(scope="module")
-def summ(root):
-    spec = importlib.util.spec_from_file_location("summarize_results", root / "scripts" / "summarize_results.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+def summ():
+    return load_script("summarize_results")
 
 
 def _run(results, source, seed, backward, forward):

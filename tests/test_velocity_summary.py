@@ -1,18 +1,15 @@
 """scripts/velocity_summary.py: the share of the gap closed on a made-up results/velocity tree with
 known answers, the goal sets kept apart, and the oracle's seeds named."""
-import importlib.util
 import json
 import math
 
 import pytest
+from conftest import load_script
 
 
 @pytest.fixture(scope="module")
-def vs(root):
-    spec = importlib.util.spec_from_file_location("velocity_summary", root / "scripts" / "velocity_summary.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+def vs():
+    return load_script("velocity_summary")
 
 
 def _run(results, method, seed, test, extrapolation, minutes=20.0):
