@@ -142,7 +142,9 @@ def tex_velocity(v: dict | None, gendir: Path):
               "velPaperGapTwo": f"{v['paper_gap_closed'][2]:.2f}",
               "velPaperGapThree": f"{v['paper_gap_closed'][3]:.2f}",
               "velSpeedRatio": f"{v['first_sampling_time_ratio']:.1f}" if v["first_sampling_time_ratio"] else "n/a",
-              "velWall": f"{np.mean([m for m, _ in v['training']['maml']]):.0f}"}
+              "velWall": f"{np.mean([m for m, _ in v['training']['maml']]):.0f}",
+              "velVerdictOne": "above" if v["gap_closed_1step"] >= v["paper_gap_closed"][1] else "below",
+              "velSeedsAbovePaper": str(sum(g >= v["paper_gap_closed"][1] for g in v["gap_closed_1step_per_seed"]))}
     lines = head + [f"\\newcommand{{\\{k}}}{{{val}}}" for k, val in macros.items()]
     rows = []
     for i, s in enumerate(maml["seeds"]):

@@ -48,6 +48,10 @@ def test_gap_closed_per_seed_against_the_oracle_mean(vs, tmp_path):
     assert v["methods"]["random"]["test"]["gap_closed_per_seed"][0][3] == pytest.approx(10 / 190)
     assert "pretrained" not in v["methods"]
     assert v["training"]["maml"] == [(20.0, 20_000_000), (20.0, 20_000_000)]
+    vs.tex_velocity(v, tmp_path)
+    tex = (tmp_path / "velocity.tex").read_text()
+    assert "\\newcommand{\\velVerdictOne}{below}" in tex and "\\newcommand{\\velSeedsAbovePaper}{1}" in tex
+    assert "\\newcommand{\\velGapOne}{0.65}" in tex and "\\velocitytrue" in tex
     assert v["paper_gap_closed"][1] == pytest.approx((-78.6 + 129.5) / (-54.5 + 129.5))  # 0.68, the anchor's
 
 
