@@ -105,10 +105,11 @@ def fig_velocity(v: dict, figdir: Path):
             x = np.arange(r.shape[1])
             for row in r:
                 ax.plot(x, row, color=f"C{i}", lw=0.7, alpha=0.45)
-            ax.plot(x, r.mean(0), color=f"C{i}", lw=2, marker="o", label=f"{label} ({len(r)} seeds)")
+            ax.plot(x, r.mean(0), color=f"C{i}", lw=2, marker="o", label=f"{label} ({len(r)} seed{'s' if len(r) > 1 else ''})")
         per_seed = v[f"oracle_return_{g}_per_seed"]
         ax.axhspan(min(per_seed), max(per_seed), color="k", alpha=0.12, lw=0)
-        ax.axhline(v[f"oracle_return_{g}"], color="k", ls=":", label=f"oracle ({len(per_seed)} seeds, range shaded)")
+        ax.axhline(v[f"oracle_return_{g}"], color="k", ls=":",
+                   label=f"oracle ({len(per_seed)} seed{'s' if len(per_seed) > 1 else ''}, range shaded)")
         ax.set_xticks(range(4))
         ax.set_xlabel("policy-gradient steps at test time")
         ax.set_title(title, fontsize=10)
@@ -134,7 +135,14 @@ def tex_velocity(v: dict | None, gendir: Path):
               "velGapOneMin": f"{min(v['gap_closed_1step_per_seed']):.2f}",
               "velGapTwo": f"{maml['test']['gap_closed_mean'][2]:.2f}",
               "velGapThree": f"{maml['test']['gap_closed_mean'][3]:.2f}",
-              "velExtraGapOne": f"{maml['extrapolation']['gap_closed_mean'][1]:.2f}",
+              "velExtraRZero": f"{maml['extrapolation']['returns_mean'][0]:.1f}",
+              "velExtraROne": f"{maml['extrapolation']['returns_mean'][1]:.1f}",
+              "velExtraRThree": f"{maml['extrapolation']['returns_mean'][3]:.1f}",
+              "velExtraOracle": f"{v['oracle_return_extrapolation']:.1f}",
+              "velRandom": " / ".join(f"{x:.1f}" for x in v["methods"]["random"]["test"]["returns_mean"])
+              + " after 0/1/2/3 steps" if "random" in v["methods"] else "not run yet",
+              "velPretrained": " / ".join(f"{x:.1f}" for x in v["methods"]["pretrained"]["test"]["returns_mean"])
+              + " after 0/1/2/3 steps" if "pretrained" in v["methods"] else "not run yet",
               "velOracle": f"{v['oracle_return_test']:.1f}", "velOracleSeeds": len(v["oracle_seeds"]),
               "velOracleMin": f"{min(v['oracle_return_test_per_seed']):.1f}",
               "velOracleMax": f"{max(v['oracle_return_test_per_seed']):.1f}",
@@ -149,10 +157,10 @@ def tex_velocity(v: dict | None, gendir: Path):
     rows = []
     for i, s in enumerate(maml["seeds"]):
         r, gap = maml["test"]["returns_per_seed"][i], maml["test"]["gap_closed_per_seed"][i]
-        ex = maml["extrapolation"]["gap_closed_per_seed"][i]
+        ex = maml["extrapolation"]["returns_per_seed"][i]
         minutes, steps = v["training"]["maml"][i]
         rows.append(f"{s} & {steps / 1e6:.0f}\\,M & {minutes:.0f} & {r[0]:.1f} & {r[1]:.1f} & {r[3]:.1f} & "
-                    f"{gap[1]:.2f} & {gap[2]:.2f} & {gap[3]:.2f} & {ex[1]:.2f} \\\\")
+                    f"{gap[1]:.2f} & {gap[2]:.2f} & {gap[3]:.2f} & {ex[0]:.1f} & {ex[1]:.1f} \\\\")
     lines += ["\\newcommand{\\velPerSeedRows}{%", *rows, "}"]
     (gendir / "velocity.tex").write_text("\n".join(lines) + "\n")
 
