@@ -105,7 +105,8 @@ def fig_velocity(v: dict, figdir: Path):
             x = np.arange(r.shape[1])
             for row in r:
                 ax.plot(x, row, color=f"C{i}", lw=0.7, alpha=0.45)
-            ax.plot(x, r.mean(0), color=f"C{i}", lw=2, marker="o", label=f"{label} ({len(r)} seed{'s' if len(r) > 1 else ''})")
+            n = f"{len(r)} seed{'s' if len(r) > 1 else ''}"
+            ax.plot(x, r.mean(0), color=f"C{i}", lw=2, marker="o", label=f"{label} ({n})")
         per_seed = v[f"oracle_return_{g}_per_seed"]
         ax.axhspan(min(per_seed), max(per_seed), color="k", alpha=0.12, lw=0)
         ax.axhline(v[f"oracle_return_{g}"], color="k", ls=":",
