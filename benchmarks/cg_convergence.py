@@ -42,8 +42,8 @@ def probe(nb, policy, theta, cfg, iteration):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--checkpoint", nargs="*", default=["results/maml/seed0/checkpoint.pt",
-                                                        "results/maml/seed3/checkpoint.pt"])
+    p.add_argument("--checkpoint", nargs="*", default=["results/final/maml/seed0/checkpoint.pt",
+                                                        "results/final/maml/seed3/checkpoint.pt"])
     p.add_argument("--init-seed", type=int, default=3)
     p.add_argument("--init-size", default="full", help="config size of the freshly initialised policy")
     p.add_argument("--iteration", type=int, default=1000)

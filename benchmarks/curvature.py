@@ -1,6 +1,6 @@
 """How well, and how fast, each curvature product stands in for the exact KL Hessian of the meta-update.
 
-    python benchmarks/curvature.py --checkpoint results/maml/seed3/checkpoint.pt [--stride 10] [--iteration 1000]
+    python benchmarks/curvature.py --checkpoint results/final/maml/seed3/checkpoint.pt [--stride 10] [--iteration 1000]
 
 From a checkpoint it samples one meta-iteration's batches with the checkpoint's own configuration
 (iteration `--iteration` of its seed's streams, one the run never used), builds the `MetaProblem`, and

@@ -1,7 +1,7 @@
 """Evaluate adaptation (returns after 0..3 policy-gradient steps) of a checkpoint, or of a random init.
 
-    python scripts/evaluate.py --checkpoint results/maml/seed0/checkpoint.pt --out results/maml/seed0/eval.json
-    python scripts/evaluate.py --random-init --seed 0 --out results/random/seed0/eval.json
+    python scripts/evaluate.py --checkpoint results/final/maml/seed0/checkpoint.pt --out results/final/maml/seed0/eval.json
+    python scripts/evaluate.py --random-init --seed 0 --out results/baselines/random/seed0/eval.json
     python scripts/evaluate.py --checkpoint ... --eval-seed 12345 --runs 40   # seeds never used before
 
     python scripts/evaluate.py --random-init --seed 0 --task-family velocity --out ...   # goal-velocity family

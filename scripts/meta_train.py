@@ -1,7 +1,9 @@
 """Meta-train (or, with --set inner_steps=0, TRPO-train a baseline) with the notebook's own code.
 
-    python scripts/meta_train.py --out results/maml/seed0 --seed 0
-    python scripts/meta_train.py --out results/oracle/seed0 --seed 0 --set task_family=backward --set inner_steps=0
+    python scripts/meta_train.py --out results/final/maml/seed0 --seed 0
+    python scripts/meta_train.py --out /tmp/oracle/seed0 --seed 0 --set task_family=backward --set inner_steps=0
+
+The experiments behind the report run through scripts/run_registry.py, which calls this script.
 
 Writes config.json, metrics.jsonl and checkpoint.pt to --out; resumes from checkpoint.pt if present.
 """

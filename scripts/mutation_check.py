@@ -1,6 +1,6 @@
 """Plant small bugs in the notebook's `lib` cells, one at a time, and report which ones the tests catch.
 
-    python scripts/mutation_check.py [--only NAME ...] [--out results/mutation_check.json]
+    python scripts/mutation_check.py [--only NAME ...] [--out tests/mutation_check.json]
 
 Each mutation replaces one exact snippet of a `lib` cell (the script stops with an error if a snippet
 is no longer found, so the list cannot silently rot). The mutated notebook is written to a temporary
@@ -147,7 +147,7 @@ def run_suite(path: Path) -> tuple[bool, str, float]:
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--only", nargs="*", help="run only mutations whose name contains one of these words")
-    p.add_argument("--out", default=str(ROOT / "results" / "mutation_check.json"))
+    p.add_argument("--out", default=str(ROOT / "tests" / "mutation_check.json"))
     p.add_argument("--dry-run", action="store_true", help="only check that every snippet is found")
     args = p.parse_args()
     chosen = [m for m in MUTATIONS if not args.only or any(w in m[0] for w in args.only)]

@@ -23,9 +23,9 @@ rm -f "$out"
 python3 - "$out" <<'PY'
 import glob, json, os, sys, zipfile
 median = json.load(open("results/summary.json"))["headline"]["median_seed"]
-run = f"results/maml/seed{median}"
+run = f"results/final/maml/seed{median}"
 files = ["Notebooks/HW14_MAML.ipynb", "HW14_Solution.pdf", "HW14_Solution.zip", "results/summary.json",
-         *(f"{run}/{n}" for n in ("checkpoint.pt", "config.json")), *sorted(glob.glob("results/maml/seed*/metrics.jsonl"))]
+         *(f"{run}/{n}" for n in ("checkpoint.pt", "config.json")), *sorted(glob.glob("results/final/maml/seed*/metrics.jsonl"))]
 missing = [f for f in files if not os.path.isfile(f)]
 if missing:
     sys.exit(f"missing {missing}: the notebook loads them")

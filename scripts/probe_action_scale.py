@@ -1,6 +1,6 @@
 """Effect of the action scale on one adaptation step at initialisation (the notebook's section 4 note).
 
-    python scripts/probe_action_scale.py [--runs 10] [--out results/action_scale_probe.json]
+    python scripts/probe_action_scale.py [--runs 10] [--out benchmarks/results/action_scale_probe.json]
 
 For each (action_scale, init_log_std, step size) it evaluates the freshly initialised seed-0 policy on
 HalfCheetahBackward: mean return before and after one policy-gradient step, over --runs independent
@@ -19,7 +19,7 @@ import nbdefs  # noqa: E402
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=int, default=10)
-    p.add_argument("--out", default="results/action_scale_probe.json")
+    p.add_argument("--out", default="benchmarks/results/action_scale_probe.json")
     args = p.parse_args()
     nb = nbdefs.load()
     rows = []

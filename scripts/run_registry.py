@@ -6,44 +6,58 @@
 For each selected entry and seed, in the registry's order (seeds outer with --seed-major): unless
 `<results>/<out>/seed<S>/eval.json` exists, train with scripts/meta_train.py (which resumes from the
 run's checkpoint) and evaluate with scripts/evaluate.py. Logs go to <results>/logs/<name>-seed<S>.log.
-A failing job stops the runner with its exit code; finished runs are never redone.
+Entries that continue another start from its checkpoint (`continue_from`); extra evaluations (the final
+runs' held-out one) follow the main one. Entries marked stopped run only when --only names them; entries
+that name no size ran on an earlier version of the code and are never rerun. A failing job stops the
+runner with its exit code; finished runs are never redone. Adding an experiment is one registry entry.
 """
 import argparse
 import datetime
 import json
+import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-ROLES = ("final", "oracle", "baseline", "ablation", "screening", "archive")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from registry import ROOT, composition, load_all, load_registry  # noqa: E402,F401
 
 
-def load_registry(path) -> dict:
-    """The registry's entries by name, each checked for the fields the runner needs."""
-    entries = tomllib.loads(Path(path).read_text())
-    for name, e in entries.items():
-        missing = {"role", "label", "out", "seeds"} - set(e)
-        if missing:
-            raise SystemExit(f"error: registry entry {name!r} in {path} lacks {sorted(missing)}")
-        if e["role"] not in ROLES:
-            raise SystemExit(f"error: registry entry {name!r}: role {e['role']!r} is not one of {list(ROLES)}")
-    return entries
+def runnable(e: dict) -> bool:
+    """Whether this code can (re)run the entry: it names a size (of the notebook's SIZES)."""
+    return "size" in e
 
 
 def commands(name: str, e: dict, seed: int, results: Path) -> list:
-    """The command lines (train, then evaluate) of one seed of one entry."""
+    """The command lines of one seed of one entry: train (resuming from the run's checkpoint), evaluate,
+    then each extra evaluation (its own output file, evaluation seed = seed + its offset)."""
     py, run = sys.executable, results / e["out"] / f"seed{seed}"
     sets = [f"--set={k}={json.dumps(v)}" for k, v in e.get("set", {}).items()]
     if e.get("evaluate_only"):
-        family = e.get("set", {}).get("task_family", "direction")
+        family = e.get("set", {}).get("task_family", e.get("family", "direction"))
         return [[py, str(ROOT / "scripts/evaluate.py"), "--random-init", "--seed", str(seed),
-                 "--task-family", family, "--out", str(run / "eval.json")]]
+                 "--task-family", family, "--out", str(run / "eval.json"), *e.get("evaluate", [])]]
+    evaluate = [py, str(ROOT / "scripts/evaluate.py"), "--checkpoint", str(run / "checkpoint.pt")]
     return [[py, str(ROOT / "scripts/meta_train.py"), "--out", str(run), "--seed", str(seed),
-             "--size", e.get("size", "full"), *sets],
-            [py, str(ROOT / "scripts/evaluate.py"), "--checkpoint", str(run / "checkpoint.pt"),
-             "--out", str(run / "eval.json")]]
+             "--size", e["size"], *sets],
+            [*evaluate, "--out", str(run / "eval.json"), *e.get("evaluate", [])],
+            *([*evaluate, "--eval-seed", str(seed + x["seed_offset"]), "--out", str(run / x["out"])]
+              for x in e.get("extra_evaluations", []))]
+
+
+def continue_from(entries: dict, e: dict, seed: int, results: Path):
+    """An entry that continues another (`continue_from`) starts from that entry's checkpoint and metrics of
+    the same seed, unless it has a checkpoint of its own (the notebook's resume check then verifies that
+    the config differs only in what may change on resuming)."""
+    src, dst = results / entries[e["continue_from"]]["out"] / f"seed{seed}", results / e["out"] / f"seed{seed}"
+    if (dst / "checkpoint.pt").exists():
+        return
+    if not (src / "checkpoint.pt").exists():
+        raise SystemExit(f"error: {e['name']} seed {seed} continues {e['continue_from']}, which has no "
+                         f"checkpoint at {src}: run that entry first")
+    dst.mkdir(parents=True, exist_ok=True)
+    for f in ("checkpoint.pt", "metrics.jsonl"):
+        shutil.copy(src / f, dst / f)
 
 
 def main(argv=None):
@@ -55,10 +69,13 @@ def main(argv=None):
     p.add_argument("--results", default=str(ROOT / "results"), help="results folder")
     args = p.parse_args(argv)
     entries = load_registry(args.registry)
+    everything = {**load_all(), **entries}  # what continue_from may name
     unknown = sorted(set(args.only or ()) - set(entries))
     if unknown:
         raise SystemExit(f"error: --only names {unknown}, not in {args.registry} (entries: {sorted(entries)})")
-    chosen = [(n, e) for n, e in entries.items() if args.only is None or n in args.only]
+    # a stopped entry was stopped by its rule: only naming it in --only runs it again
+    chosen = [(n, e) for n, e in entries.items()
+              if (n in args.only if args.only is not None else e["status"] != "stopped")]
     jobs = [(n, e, s) for n, e in chosen for s in e["seeds"] if args.seeds is None or s in args.seeds]
     if args.seed_major:
         jobs.sort(key=lambda j: j[2])  # stable: registry order within a seed
@@ -67,6 +84,11 @@ def main(argv=None):
     for name, e, seed in jobs:
         if (results / e["out"] / f"seed{seed}" / "eval.json").exists():
             continue
+        if not runnable(e):
+            raise SystemExit(f"error: {name} seed {seed} has no eval.json and cannot be rerun: the entry names no "
+                             f"size (it ran on an earlier version of the code; see its rule)")
+        if e.get("continue_from"):
+            continue_from(everything, e, seed, results)
         log = results / "logs" / f"{name}-seed{seed}.log"
         with open(results / "logs" / "progress.txt", "a") as f:
             f.write(f"{datetime.datetime.now(datetime.timezone.utc):%FT%TZ} {name} seed {seed}\n")

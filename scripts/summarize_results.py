@@ -2,7 +2,8 @@
 
     python scripts/summarize_results.py [--results results] [--report report]
 
-Reads results/{maml,oracle,pretrained,random}/seed*/ (eval.json, metrics.jsonl, config.json).
+Reads the runs the experiment registry (experiments/*.toml, scripts/registry.py) names: each entry's
+results/<out>/seed*/ (eval.json, metrics.jsonl, config.json), and the benchmarks' JSON in benchmarks/results/.
 Writes results/summary.json, report/figures/*.pdf|png and report/generated/*.tex. Every number and
 figure in the report comes from here; nothing is typed in by hand.
 """
@@ -74,7 +75,7 @@ def main():
         update_readme(Path(args.readme), readme_table(summary))
     median = (summary.get("headline") or {}).get("median_seed")
     if median is not None:  # the notebook's run of the median seed wrote the strobe and the x(t) data
-        fig_direction(results / "maml" / f"seed{median}", figdir)
+        fig_direction(run_path(results, FINAL) / f"seed{median}", figdir)
     print(json.dumps({m: {d: [round(x, 1) for x in e[d]["mean"]] for d in ("backward", "forward")}
                       for m, e in summary["methods"].items()}))
     if "fraction_of_oracle_backward" in summary:

@@ -32,7 +32,7 @@ def moving_average(y: np.ndarray, window: int) -> np.ndarray:
 def fig_learning_curves(results: Path, figdir: Path):
     """2 x 2: backward / forward rows, environment steps / wall time columns; one colour per seed,
     solid after the inner step, dashed before; trailing mean over SMOOTH iterations."""
-    runs = load_runs(results, "maml")
+    runs = load_runs(results, FINAL)
     if not runs:
         return
     fig, axes = plt.subplots(2, 2, figsize=(10, 6.2), sharey="row")
@@ -60,8 +60,10 @@ def fig_learning_curves(results: Path, figdir: Path):
     plt.close(fig)
 
 
-ADAPT_METHODS = {"maml": ("MAML", "o", 0.0), "pretrained": ("pretrained", "s", -0.08),
-                 "random": ("random init", "^", 0.08)}  # label, marker, x offset (so no curve hides another)
+# the adaptation figure's methods (registry entries with a `plot` field): label, marker and x offset (so no
+# curve hides another)
+ADAPT_METHODS = {n: (e["label"], e["plot"]["marker"], e["plot"]["offset"]) for n, e in REGISTRY.items()
+                 if "plot" in e and e["family"] == "direction"}
 
 
 def fig_adaptation(summary, figdir: Path):

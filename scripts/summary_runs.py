@@ -13,29 +13,17 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from registry import (ablation_rows, composition, final_entry, load_all, oracle_protocols,  # noqa: E402
+                      table_methods, tagged)
 from seed_stats import T975, t_interval  # noqa: E402,F401
 
-# every oracle run (path under results/): its direction and protocol. The reference of a direction is
-# its stronger run; the other maps below are derived from this one
-ORACLES = {"oracle": ("backward", "action scale 1"), "oracle_scale10": ("backward", "action scale 10, ReLU"),
-           "oracle_scale10_tanh": ("backward", "action scale 10, tanh"),
-           "oracle_forward": ("forward", "action scale 1"), "oracle_forward_scale10": ("forward", "action scale 10, ReLU"),
-           "oracle_forward_scale10_tanh": ("forward", "action scale 10, tanh"),
-           "oracle_scale10_tanh_16M": ("backward", "action scale 10, tanh, 16 M steps"),
-           "oracle_forward_scale10_tanh_16M": ("forward", "action scale 10, tanh, 16 M steps"),
-           "oracle_scale10_tanh_20M": ("backward", "action scale 10, tanh, 20 M steps"),
-           "oracle_forward_scale10_tanh_20M": ("forward", "action scale 10, tanh, 20 M steps"),
-           "oracle_scale10_tanh_lam0.95": ("backward", "action scale 10, tanh, GAE lambda 0.95"),
-           "oracle_forward_scale10_tanh_lam0.95": ("forward", "action scale 10, tanh, GAE lambda 0.95"),
-           "oracle_scale10_tanh_lam0.95_20M": ("backward", "action scale 10, tanh, GAE lambda 0.95, 20 M steps"),
-           "oracle_forward_scale10_tanh_lam0.95_20M": ("forward", "action scale 10, tanh, GAE lambda 0.95, 20 M steps"),
-           "archive/oracle_forward_scale10_4M": ("forward", "action scale 10, ReLU, 4 M steps")}
+# what the runs are, where they live and how the report labels them: all from experiments/*.toml
+REGISTRY = load_all()
+ORACLES = oracle_protocols(REGISTRY)  # {name: (direction, protocol)}: candidates for each direction's reference
 ORACLE_RUNS = {d: [name for name, (dd, _) in ORACLES.items() if dd == d] for d in ("backward", "forward")}
-# the methods of the tables, in order (archived oracles only serve as references)
-METHODS = {"maml": "MAML", "pretrained": "pretrained", "pretrained_v1": "pretrained (v1: 8 M steps, scale 1)",
-           "random": "random init",
-           **{name: ("oracle, " if d == "backward" else "forward oracle, ") + proto.replace("action scale", "scale")
-              for name, (d, proto) in ORACLES.items() if not name.startswith("archive/")}}
+METHODS = table_methods(REGISTRY)  # {name: label}: the rows of the adaptation tables, in registry order
+FINAL = final_entry(REGISTRY)  # the direction family's final configuration
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"  # the benchmarks' JSON
 # Finn et al. 2017, Figure 5 (half-cheetah direction), from shared/reference/anchors.md
 PAPER = {"maml": [-50.7, 293.2, 313.5, 315.7], "maml_sem": [2.9, 8.7, 8.0, 7.1],
          "pretrained": [-43.0, -24.8, -12.9, 19.6], "random": [-35.7, 21.8, 62.3, 86.2], "oracle": 442.7}
@@ -46,9 +34,17 @@ def wall_minutes(runs) -> list:
     return [round(r["metrics"][-1]["time/wall"] / 60, 2) for r in runs]
 
 
-def load_runs(results: Path, method: str):
+def run_path(results: Path, name: str) -> Path:
+    """The folder of registry entry `name` under `results` (its `out`)."""
+    if name not in REGISTRY:
+        raise SystemExit(f"error: {name!r} is not an entry of the experiment registry (experiments/*.toml)")
+    return results / REGISTRY[name]["out"]
+
+
+def load_runs(results: Path, name: str):
+    """The finished seeds (those with an eval.json) of registry entry `name`, in seed order."""
     runs = []
-    for d in sorted(results.glob(f"{method}/seed*")):
+    for d in sorted(run_path(results, name).glob("seed*"), key=lambda p: int(p.name[4:])):
         if not (d / "eval.json").exists():
             continue
         run = {"seed": int(d.name[4:]), "eval": json.loads((d / "eval.json").read_text())}
@@ -81,9 +77,11 @@ def oracle_return(results: Path, source: str, direction: str):
 def oracle_lambda_macros(results: Path) -> dict:
     """The oracle with MAML's GAE lambda 0.95 against lambda 1, same protocol, seed and budget (8 M)."""
     out = {}
-    for d, tag, name in (("backward", "Back", "oracle_scale10_tanh"), ("forward", "Fwd", "oracle_forward_scale10_tanh")):
-        lam = load_runs(results, f"{name}_lam0.95")
-        one = [r for r in load_runs(results, name) if lam and r["seed"] == lam[0]["seed"]]
+    for macro in ("oLamBack", "oLamFwd"):
+        entry = REGISTRY[tagged(REGISTRY, macro)]
+        d, tag = entry["direction"], macro[len("oLam"):]
+        lam = load_runs(results, entry["name"])
+        one = [r for r in load_runs(results, entry["lambda_one"]) if lam and r["seed"] == lam[0]["seed"]]
         if lam and one:
             out[f"oLam{tag}"], out[f"oLamOne{tag}"] = f"{own_return(lam[0], d):.1f}", f"{own_return(one[0], d):.1f}"
     return out
@@ -138,7 +136,7 @@ HELDOUT_SEED_OFFSET = 9000  # evaluation seeds no other evaluation here draws fr
 def heldout(results: Path, runs: list, oracle: dict) -> dict | None:
     """The headline fractions again from eval_heldout.json: each final checkpoint evaluated on seed + 9000,
     a stream that no run, screening or choice of this project ever saw; None unless every seed has one."""
-    files = [results / "maml" / f"seed{r['seed']}" / "eval_heldout.json" for r in runs]
+    files = [run_path(results, FINAL) / f"seed{r['seed']}" / "eval_heldout.json" for r in runs]
     if not all(f.exists() for f in files):
         return None
     evals = [json.loads(f.read_text()) for f in files]
@@ -152,7 +150,7 @@ def heldout(results: Path, runs: list, oracle: dict) -> dict | None:
 
 
 def headline(results: Path) -> dict | None:
-    runs = load_runs(results, "maml")
+    runs = load_runs(results, FINAL)
     oracle = oracles(results)
     if not runs or oracle["backward"] is None:
         return None
@@ -178,25 +176,15 @@ def headline(results: Path) -> dict | None:
 
 
 def ablations(results: Path) -> list:
-    """Screening runs (results/screen/<variant>/seed*) and earlier full runs (results/archive/*,
-    results/maml_v1)."""
+    """The rows of the ablation table: every registry entry with an `ablation_label` (screening runs,
+    ablations of the final configuration and archived full runs) that has finished seeds."""
     oracle = oracles(results)
     rows = []
     if oracle["backward"] is None:
         return rows
-    groups = [(d.name, d) for d in sorted((results / "screen").glob("*")) if d.is_dir()]
-    groups += [("lambda 0.9, Jacobian, 20 M", results / "archive" / "maml_lam0.9_20M"),
-               ("final, lambda 0.95, 16 M", results / "archive" / "maml_lam0.95_16M"),
-               ("final, KL bound decayed from 16 M, 20 M", results / "maml_kldecay"),
-               ("final, inner step 0.2, 20 M", results / "maml_lr0.2"),
-               ("final, inner step 0.05, 20 M", results / "maml_lr0.05"),
-               ("final, 20 CG iterations, 20 M", results / "maml_cg20"),
-               ("final, 200 x 200 units, 20 M", results / "maml_wide"),
-               ("final, Fisher curvature, lambda 1, 20 M", results / "archive" / "maml_fisher_lam1"),
-               ("final, i.i.d. directions, 20 M", results / "archive" / "maml_k10_iid"),
-               ("v1: plain, exact curvature, 250 it", results / "maml_v1")]
-    for name, d in groups:
-        runs = [r for r in load_runs(d.parent, d.name)]
+    for name in ablation_rows(REGISTRY):
+        d = run_path(results, name)
+        runs = load_runs(results, name)
         if not runs:
             continue
         f = fractions(runs, oracle)
@@ -217,8 +205,7 @@ def ablations(results: Path) -> list:
 
 
 # pairs of screening runs that differ only in the curvature of the meta-update: (Fisher run, other run)
-CURVATURE_PAIRS = {"exact": ("lvc-scale10-k10b-tanh", "lvc-scale10-k10b-tanh-exact"),
-                   "jacobian": ("lvc-scale10-k10b-tanh-lam0.95", "lvc-scale10-k10b-tanh-lam0.95-jac")}
+CURVATURE_PAIRS = composition("curvature_pairs")
 
 
 def curvature_stats(ms: list) -> dict:
@@ -237,7 +224,7 @@ def curvature_comparison(results: Path) -> dict | None:
     iterations both runs have: post-update returns of the meta-batch (mean over iterations), line-search
     statistics and seconds per update. One entry per (other curvature, seed) pair found."""
     def metrics(variant, seed):
-        path = results / "screen" / variant / f"seed{seed}" / "metrics.jsonl"
+        path = run_path(results, variant) / f"seed{seed}" / "metrics.jsonl"
         return [json.loads(l) for l in path.read_text().splitlines() if l.strip()] if path.exists() else None
     pairs = []
     for other, (fisher_run, other_run) in CURVATURE_PAIRS.items():

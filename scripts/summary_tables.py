@@ -18,9 +18,9 @@ from velocity_summary import readme_lines  # noqa: E402
 
 
 def step_size_macros(results: Path) -> dict:
-    """The learned step-size factors where the Meta-SGD run was stopped (results/maml_metasgd/seed0)."""
+    """The learned step-size factors where the Meta-SGD run (the entry tagged stepScales) was stopped."""
     out = {n: "n/a" for n in ("msgdIter", "msgdNetMin", "msgdNetMax", "msgdStdMax")}
-    f = results / "maml_metasgd" / "seed0" / "step_scales_at_stop.json"
+    f = run_path(results, tagged(REGISTRY, "stepScales")) / "seed0" / "step_scales_at_stop.json"
     if f.exists():
         d = json.loads(f.read_text())
         net = [v for k, v in d["factors"].items() if not k.endswith("log_std")]
@@ -34,7 +34,7 @@ def cg_macros(results: Path) -> dict:
     """CG after 10 iterations against a 30-iteration solve (benchmarks/cg_convergence.py): the range of
     the cosines and of the gain ratios gain(n) / gain(30) over the probed policies."""
     out = {n: "n/a" for n in ("cgCosTen", "cgGainTen", "cgGainTwenty", "cgPolicies")}
-    f = results / "benchmark_cg_convergence.json"
+    f = BENCHMARKS / "benchmark_cg_convergence.json"
     if f.exists():
         pol = json.loads(f.read_text())["policies"].values()
         span = lambda xs: f"{min(xs):.2f}--{max(xs):.2f}"
@@ -85,7 +85,7 @@ HPARAMS = [("horizon", "horizon $H$"), ("meta_batch_size", "tasks per meta-batch
 
 
 def tex_hparams(results: Path, gendir: Path):
-    cfgs = [json.loads(p.read_text()) for p in sorted(results.glob("maml/seed*/config.json"))]
+    cfgs = [json.loads(p.read_text()) for p in sorted(run_path(results, FINAL).glob("seed*/config.json"))]
     if not cfgs:
         return
     rows = [r"\begin{tabular}{ll@{\hspace{2.5em}}ll}", r"\toprule"]
@@ -136,7 +136,7 @@ def readme_table(summary) -> str:
             e = ms[m][d]
             cells = " | ".join(f"{a:.1f} ± {b:.1f}" for a, b in zip(e["mean"], e["sem"]))
             lines.append(f"| {label} ({', '.join(map(str, ms[m]['seeds']))}) | {d} | {cells} |")
-    for m in ("maml", *[m for m in METHODS if m.startswith("oracle")], "pretrained"):
+    for m in (FINAL, *[m for m in METHODS if m in ORACLES], tagged(REGISTRY, "Pretrained")):
         t = ms.get(m, {}).get("train")
         if t:
             lines.append(f"\n{METHODS[m]}: {t['iterations'][0]} iterations, {t['env_steps'][0] / 1e6:.1f} M environment steps, "

@@ -51,7 +51,7 @@ def tex_tables(summary, gendir: Path, results: Path):
     def mac(name, value):
         assert name in values, name
         values[name] = value
-    bench = results / "benchmark_sampler.json"
+    bench = BENCHMARKS / "benchmark_sampler.json"
     if bench.exists():
         b = json.loads(bench.read_text())
         for key, name in (("physics_sps", "benchPhysics"), ("sampler_sps", "benchSampler"),
@@ -67,62 +67,24 @@ def tex_tables(summary, gendir: Path, results: Path):
     (gendir / "numbers.tex").write_text("".join(f"\\newcommand{{\\{n}}}{{{v}}}\n" for n, v in values.items()))
 
 
-FINAL_LABEL = "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian"  # the final configuration
-ABLATION_LABELS = {
-    "vpg": "plain (VPG inner loss), $s=1$", "lvc": "LVC, $s=1$", "first-order": "first-order, $s=1$",
-    "lvc-scale10": "LVC, $s=10$", "lvc-lr0.3": "LVC, $s=1$, $\\alpha=0.3$", "vpg-scale10": "plain, $s=10$",
-    "lvc-scale10-k10": "LVC, $s=10$, $K=10$", "promp-scale10": "ProMP outer step, LVC, $s=10$",
-    "lvc-scale10-k10b": "LVC, $s=10$, $K=10$ balanced", "lvc-scale10-k4b": "LVC, $s=10$, $K=4$ balanced",
-    "lvc-scale10-k10b-kl0.1": "LVC, $s=10$, $K=10$ balanced, $\\delta=0.1$",
-    "lvc-scale10-k10b-tanh": "LVC, $s=10$, $K=10$ balanced, tanh",
-    "lvc-scale10-k10b-tanh-exact": "LVC, $s=10$, $K=10$ balanced, tanh, exact curvature",
-    "lvc-scale10-k10b-tanh-jac": "LVC, $s=10$, $K=10$ balanced, tanh, Jacobian curvature",
-    "lvc-scale10-k10b-tanh-lr0.2": "LVC, $s=10$, $K=10$ balanced, tanh, $\\alpha=0.2$",
-    "lvc-scale10-k10b-tanh-lr0.4": "LVC, $s=10$, $K=10$ balanced, tanh, $\\alpha=0.4$",
-    "lvc-scale10-k10b-tanh-lam0.95": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$",
-    "lvc-scale10-k10b-tanh-lam0.9-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.9$, Jacobian curvature",
-    "lvc-scale10-k10b-tanh-lam0.8-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.8$, Jacobian curvature",
-    "lvc-scale10-k10b-tanh-lam0.95-jac": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.95$, Jacobian curvature",
-    "lambda 0.9, Jacobian, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh, $\\lambda=0.9$, Jacobian (20\\,M steps)",
-    "final, lambda 0.95, 16 M": FINAL_LABEL + " (16\\,M steps)",
-    "final, KL bound decayed from 16 M, 20 M": FINAL_LABEL + ", $\\delta \\to 0$ over the last 4\\,M (20\\,M steps)",
-    "final, inner step 0.2, 20 M": FINAL_LABEL + ", $\\alpha=0.2$ (20\\,M steps)",
-    "final, inner step 0.05, 20 M": FINAL_LABEL + ", $\\alpha=0.05$ (20\\,M steps)",
-    "final, 20 CG iterations, 20 M": FINAL_LABEL + ", 20 CG iterations (20\\,M steps)",
-    "final, 200 x 200 units, 20 M": FINAL_LABEL + ", $200 \\times 200$ units (20\\,M steps)",
-    "final, Fisher curvature, lambda 1, 20 M": "LVC, $s=10$, $K=10$ balanced, tanh (20\\,M steps)",
-    "final, i.i.d. directions, 20 M": "LVC, $s=10$, $K=10$ i.i.d.\\ (20\\,M steps)",
-    "v1: plain, exact curvature, 250 it": "plain, $s=1$, exact curvature (v1)"}
-
-
 def fraction_macros(name: str, f: dict) -> dict:
     """\\name (mean over seeds), \\nameCI (its 95% interval) and \\nameMin (worst seed, 3 places: the target is >= 0.66)."""
     return {name: f"{f['fraction_1step']:.2f}", f"{name}CI": "[{:.2f}, {:.2f}]".format(*f["fraction_1step_ci95"]),
             f"{name}Min": f"{min(f['fraction_1step_per_seed']):.3f}"}
 
 
-# the levers the discussion's compact table compares: (lever, ablation without it, ablation with it); None
-# stands for the final runs on the same seeds
-LEVERS = [("action scale 10 instead of 1", "lvc", "lvc-scale10"),
-          ("LVC instead of the plain inner loss ($s=10$)", "vpg-scale10", "lvc-scale10"),
-          ("10 tasks per meta-batch instead of 20", "lvc-scale10", "lvc-scale10-k10"),
-          ("balanced meta-batches", "lvc-scale10-k10", "lvc-scale10-k10b"),
-          ("tanh instead of ReLU units", "lvc-scale10-k10b", "lvc-scale10-k10b-tanh"),
-          ("GAE $\\lambda=0.95$ instead of 1", "lvc-scale10-k10b-tanh", "lvc-scale10-k10b-tanh-lam0.95"),
-          ("Jacobian instead of Fisher curvature", "lvc-scale10-k10b-tanh-lam0.95", "lvc-scale10-k10b-tanh-lam0.95-jac"),
-          ("20 CG iterations instead of 10", None, "final, 20 CG iterations, 20 M"),
-          ("$200\\times200$ units instead of $100\\times100$", None, "final, 200 x 200 units, 20 M"),
-          ("trust region shrinking over the last 4\\,M steps", None, "final, KL bound decayed from 16 M, 20 M"),
-          ("inner step 0.2 instead of 0.1", None, "final, inner step 0.2, 20 M"),
-          ("inner step 0.05 instead of 0.1", None, "final, inner step 0.05, 20 M"),
-          ("GAE $\\lambda=0.9$ instead of 0.95", None, "lambda 0.9, Jacobian, 20 M")]
+# the levers the discussion's compact table compares (experiments/*.toml, [[levers]]): the text, the entry
+# without the lever (the final entry stands for the final runs on the same seeds) and the entry with it
+LEVERS = composition("levers")
 
 
 def lever_rows(summary) -> list:
     """Rows of the discussion's compact table: the fraction of the oracle after one step averaged over both
     directions, mean over the screened seeds, without and with each lever (final runs on the same seeds)."""
     by_name, h, rows = {a["name"]: a for a in summary["ablations"]}, summary.get("headline"), []
-    for lever, base, variant in LEVERS:
+    for lv in LEVERS:
+        lever, variant = lv["text"], lv["with"]
+        base = None if lv["without"] == FINAL else lv["without"]
         if variant not in by_name or (base is not None and base not in by_name) or (base is None and not h):
             continue
         v = by_name[variant]
@@ -149,7 +111,8 @@ def tex_headline(summary, gendir: Path, results: Path):
                                  "oLamBack", "oLamOneBack", "oLamFwd", "oLamOneFwd", "hHeldBack", "hHeldBackCI",
                                  "hHeldBackMin", "hHeldBackPerSeed", "hHeldAvg", "hHeldAvgCI", "hHeldAvgMin")}
     macros.update(oracle_lambda_macros(results))
-    for m, tag in (("pretrained", "Pretrained"), ("random", "Random"), ("maml", "Maml")):  # k = 0..3, mean over seeds
+    for tag in ("Pretrained", "Random", "Maml"):  # k = 0..3, mean over seeds
+        m = tagged(REGISTRY, tag)
         for d in ("backward", "forward"):
             e = summary["methods"].get(m, {}).get(d)
             macros[f"base{tag}{d.capitalize()}"] = " / ".join(f"{x:.1f}" for x in e["mean"]) if e else "n/a"
@@ -211,7 +174,8 @@ def tex_headline(summary, gendir: Path, results: Path):
                        f"cmp{tag}Med": join(lambda p: f"{p[other]['median_backtracks']:g}"),
                        f"cmp{tag}FisherUpd": join(lambda p: f"{p['fisher']['update_s']:.2f}"),
                        f"cmp{tag}Upd": join(lambda p: f"{p[other]['update_s']:.2f}")})
-    for tag, name in (("Iid", "final, i.i.d. directions, 20 M"), ("Fisher", "final, Fisher curvature, lambda 1, 20 M")):
+    for tag in ("Iid", "Fisher"):
+        name = tagged(REGISTRY, tag)
         rows = [a for a in summary.get("ablations", []) if a["name"] == name]
         macros.setdefault(f"hLsRejected{tag}", "n/a"), macros.setdefault(f"hLsMedian{tag}", "n/a")
         if rows:
@@ -219,20 +183,20 @@ def tex_headline(summary, gendir: Path, results: Path):
             macros.update({f"hLsRejected{tag}": ", ".join(map(str, ls["rejected_steps_per_seed"])),
                            f"hLsMedian{tag}": ", ".join(f"{x:g}" for x in ls["median_backtracks_of_accepted_per_seed"])})
     arows = []
-    order = list(ABLATION_LABELS)
-    for a in sorted(summary.get("ablations", []), key=lambda a: order.index(a["name"]) if a["name"] in order else 99):
+    labels = ablation_rows(REGISTRY)
+    for a in summary.get("ablations", []):  # in registry order
         f = a["fraction_1step_backward_per_seed"]
         seeds = a["seeds"]
         seeds = f"{seeds[0]}--{seeds[-1]}" if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)) \
             else ", ".join(map(str, seeds))
-        arows.append(f"{ABLATION_LABELS.get(a['name'], a['name'])} & {seeds} & "
+        arows.append(f"{labels[a['name']]} & {seeds} & "
                      f"{a['env_steps'] / 1e6:.1f} & {', '.join(f'{x:.2f}' for x in f)} & {np.mean(f):.2f} & "
                      f"{np.mean(a['return_1step_per_seed']['forward']):.0f} & "
                      + (f"{np.mean(avg):.2f}" if (avg := a.get("fraction_1step_direction_average_per_seed")) else "--")
                      + r" \\")
     (gendir / "ablations.tex").write_text("\n".join(arows or [r"\multicolumn{7}{c}{(no screening run yet)} \\"])
                                           + "\n\\bottomrule\n")
-    bench = results / "benchmark_meta_iteration.json"
+    bench = BENCHMARKS / "benchmark_meta_iteration.json"
     for n in ("biIter", "biPhysics", "biRatio", "biShare", "biBeforeIter", "biBeforeRatio", "biBeforeShare",
               "biBeforeUpdate", "biUpdate", "biSample", "biCpu"):
         macros[n] = "n/a"
@@ -247,7 +211,7 @@ def tex_headline(summary, gendir: Path, results: Path):
             macros.update({"biBeforeIter": f"{bb['iteration']:.2f}", "biBeforeUpdate": f"{bb['update']:.2f}",
                            "biBeforeRatio": f"{b['before_ratio']:.2f}",
                            "biBeforeShare": f"{bb['update'] / bb['iteration']:.2f}"})
-    curv = results / "benchmark_curvature.json"
+    curv = BENCHMARKS / "benchmark_curvature.json"
     for n in ("cvFisherErr", "cvFisherRatio", "cvJacErr", "cvJacS", "cvExactS", "cvFisherS"):
         macros[n] = "n/a"
     if curv.exists():
@@ -259,7 +223,7 @@ def tex_headline(summary, gendir: Path, results: Path):
             macros.update({"cvFisherErr": span(f["rel_err"], 100) + "\\%", "cvFisherRatio": span(f["vHv_ratio"], fmt="{:.2f}"),
                            "cvJacErr": span(j["rel_err"], 100, "{:.1f}") + "\\%", "cvJacS": f"{j['product_s']:.2f}",
                            "cvExactS": f"{c['exact']['product_s']:.2f}", "cvFisherS": f"{f['product_s']:.3f}"})
-    fisher_bench = results / "benchmark_meta_iteration_fisher.json"
+    fisher_bench = BENCHMARKS / "benchmark_meta_iteration_fisher.json"
     for n in ("biFisherIter", "biFisherRatio", "biFisherShare", "biFisherUpdate"):
         macros[n] = "n/a"
     if fisher_bench.exists():
@@ -267,6 +231,6 @@ def tex_headline(summary, gendir: Path, results: Path):
         macros.update({"biFisherIter": f"{b['iteration_s']:.2f}", "biFisherRatio": f"{b['ratio']:.2f}",
                        "biFisherShare": f"{b['update_share']:.2f}", "biFisherUpdate": f"{b['phases_s']['update']:.2f}"})
     macros.update(step_size_macros(results), **cg_macros(results))
-    for row_name, prefix in (("final, 20 CG iterations, 20 M", "cgTwenty"), ("final, 200 x 200 units, 20 M", "wide")):
-        macros.update(adoption_macros(summary, row_name, prefix))
+    for prefix in ("cgTwenty", "wide"):
+        macros.update(adoption_macros(summary, tagged(REGISTRY, prefix), prefix))
     (gendir / "headline.tex").write_text("".join(f"\\newcommand{{\\{n}}}{{{v}}}\n" for n, v in macros.items()))

@@ -1,4 +1,4 @@
-"""The goal-velocity family's numbers and figure: results/velocity/<method>/seed*/eval.json -> the
+"""The goal-velocity family's numbers and figure: its registry entries' seed*/eval.json -> the
 `velocity` object of results/summary.json, report/figures/velocity.pdf and report/generated/velocity.tex.
 
 The measure is the share of the gap between the pre-update return and the oracle's that adaptation
@@ -13,9 +13,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from registry import final_entry, load_all  # noqa: E402
 from seed_stats import t_interval  # noqa: E402
 
-METHODS = {"maml": "MAML", "pretrained": "pretrained", "random": "random init", "oracle": "oracle (goal observed)"}
+REGISTRY = load_all()
+# the family's runs by method, the entry's name without its family prefix (experiments/velocity.toml)
+ENTRIES = {n.removeprefix("velocity_"): e for n, e in REGISTRY.items() if e["family"] == "velocity"}
+METHODS = {m: e["label"] for m, e in ENTRIES.items()}
 GOAL_SETS = {"test": "test goals, U[0, 2]", "extrapolation": "goals beyond training, U[2, 3]"}
 # MAML paper, Figure 5, goal velocity (rllab, 40 test goals; ../shared/reference/anchors.md)
 PAPER = {"maml": [-129.5, -78.6, -66.6, -60.8], "pretrained": [-158.0, -135.4, -128.5, -133.6],
@@ -25,7 +29,7 @@ PAPER = {"maml": [-129.5, -78.6, -66.6, -60.8], "pretrained": [-158.0, -135.4, -
 def seed_returns(results: Path, method: str) -> dict:
     """{seed: {goal set: [mean return over the goals after 0, 1, ... steps]}} of the finished runs."""
     out = {}
-    for d in sorted((results / "velocity" / method).glob("seed*"), key=lambda p: int(p.name[4:])):
+    for d in sorted((results / ENTRIES[method]["out"]).glob("seed*"), key=lambda p: int(p.name[4:])):
         if (d / "eval.json").exists():
             e = json.loads((d / "eval.json").read_text())
             out[int(d.name[4:])] = {g: e[g]["mean"] for g in GOAL_SETS}
@@ -42,7 +46,7 @@ def wall_minutes(results: Path, method: str, seeds) -> list:
     """Training wall time per seed in minutes and environment steps, from each run's last metrics line."""
     out = []
     for s in seeds:
-        path = results / "velocity" / method / f"seed{s}" / "metrics.jsonl"
+        path = results / ENTRIES[method]["out"] / f"seed{s}" / "metrics.jsonl"
         last = json.loads(path.read_text().splitlines()[-1])
         out.append((round(last["time/wall"] / 60, 1), int(last["progress/total_env_steps"])))
     return out
@@ -86,7 +90,8 @@ def first_sampling_ratio(results: Path, seeds) -> float | None:
     is physically the same), averaged over the seeds both have."""
     ratios = []
     for s in seeds:
-        files = [results / "velocity" / "maml" / f"seed{s}" / "metrics.jsonl", results / "maml" / f"seed{s}" / "metrics.jsonl"]
+        files = [results / ENTRIES["maml"]["out"] / f"seed{s}" / "metrics.jsonl",
+                 results / REGISTRY[final_entry(REGISTRY)]["out"] / f"seed{s}" / "metrics.jsonl"]
         if all(f.exists() for f in files):
             first = [json.loads(f.read_text().splitlines()[0])["time/sample"] for f in files]
             ratios.append(first[0] / first[1])

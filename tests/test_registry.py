@@ -1,5 +1,7 @@
-"""The experiment registries: every entry names a valid config within the 20 M-step budget, and the
-runner turns an entry into the commands that train and evaluate exactly it."""
+"""The experiment registries: every entry names a valid config within the 20 M-step budget, the runner
+turns an entry into the commands that train and evaluate exactly it, and results/ holds exactly what the
+registry names: every run folder belongs to an entry, every finished entry has its files."""
+import json
 import sys
 
 import pytest
@@ -12,6 +14,11 @@ def reg(root):
     return run_registry
 
 
+# the folder under results/ of each role
+ROLE_FOLDER = {"final": "final", "oracle": "oracles", "baseline": "baselines", "ablation": "ablations",
+               "screening": "screening", "archive": "archive"}
+
+
 def _config(nb, entry, seed):
     sets = {k: tuple(v) if isinstance(v, list) else v for k, v in entry.get("set", {}).items()}
     return nb.make_config(entry.get("size", "full"), seed=seed, **sets)
@@ -22,6 +29,9 @@ def test_every_entry_is_a_valid_config_within_budget(nb, root, reg):
     assert files
     for f in files:
         for name, e in reg.load_registry(f).items():
+            if "size" not in e:
+                assert not e.get("set"), (f.name, name)  # overrides without a size would be ignored
+                continue
             cfg = _config(nb, e, e["seeds"][0])
             steps = cfg.meta_iterations * (2 if cfg.inner_steps else 1) * cfg.meta_batch_size * cfg.traj_per_task * cfg.horizon
             assert steps <= 20_000_000, (f.name, name, steps)
@@ -42,9 +52,91 @@ def test_commands_train_and_evaluate_the_entry(reg, tmp_path):
 
 def test_bad_registry_entries_are_refused(reg, tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text('[x]\nrole = "final"\nlabel = "x"\nseeds = [0]\n')
+    bad.write_text('[x]\nrole = "final"\nlabel = "x"\nseeds = [0]\nrule = "r"\n')
     with pytest.raises(SystemExit, match="lacks \\['out'\\]"):
         reg.load_registry(bad)
-    bad.write_text('[x]\nrole = "favourite"\nlabel = "x"\nout = "x"\nseeds = [0]\n')
+    bad.write_text('[x]\nrole = "favourite"\nlabel = "x"\nout = "x"\nseeds = [0]\nrule = "r"\n')
     with pytest.raises(SystemExit, match="role 'favourite'"):
         reg.load_registry(bad)
+    bad.write_text('[x]\nrole = "final"\nlabel = "x"\nout = "x"\nseeds = [0]\nrule = "r"\nstatus = "done"\n')
+    with pytest.raises(SystemExit, match="status 'done'"):
+        reg.load_registry(bad)
+    (tmp_path / "a.toml").write_text('[x]\nrole = "final"\nlabel = "x"\nout = "o"\nseeds = [0]\nrule = "r"\n')
+    (tmp_path / "b.toml").write_text('[y]\nrole = "final"\nlabel = "y"\nout = "o"\nseeds = [0]\nrule = "r"\n')
+    bad.unlink()
+    with pytest.raises(SystemExit, match="share the folder 'o'"):
+        reg.load_all(tmp_path)
+
+
+def test_every_results_folder_belongs_to_a_registry_entry(root, reg):
+    """results/ holds the role folders, logs/ and summary.json; each folder of seed runs is some entry's
+    `out`, under the folder of that entry's role; every seed folder is one of the entry's seeds."""
+    entries = reg.load_all()
+    by_out = {e["out"]: e for e in entries.values()}
+    results = root / "results"
+    assert {p.name for p in results.iterdir()} <= {*ROLE_FOLDER.values(), "logs", "summary.json"}
+    run_folders = {p.parent for p in results.rglob("seed*") if p.is_dir() and "logs" not in p.parts}
+    assert run_folders
+    for folder in run_folders:
+        out = folder.relative_to(results).as_posix()
+        assert out in by_out, f"results/{out} belongs to no registry entry"
+        e = by_out[out]
+        assert {int(p.name[4:]) for p in folder.glob("seed*")} <= set(e["seeds"]), out
+    for e in entries.values():
+        assert e["out"].split("/")[0] == ROLE_FOLDER[e["role"]], (e["name"], e["out"], e["role"])
+
+
+def test_every_finished_entry_has_its_files(root, reg):
+    """A finished entry has, for each of its seeds, eval.json (and its extra evaluations), and unless it
+    only evaluates a random init, the config and the metrics of its training; a stopped one its metrics."""
+    results = root / "results"
+    for name, e in reg.load_all().items():
+        for seed in e["seeds"]:
+            run = results / e["out"] / f"seed{seed}"
+            if e["status"] == "finished":
+                need = ["eval.json", *(x["out"] for x in e.get("extra_evaluations", []))]
+                need += [] if e.get("evaluate_only") else ["config.json", "metrics.jsonl"]
+                missing = [f for f in need if not (run / f).exists()]
+                assert not missing, f"{name} seed {seed} is marked finished but lacks {missing}"
+                assert json.loads((run / "eval.json").read_text())  # not empty
+        if e["status"] == "stopped":
+            assert any((results / e["out"] / f"seed{s}" / "metrics.jsonl").exists() for s in e["seeds"]), name
+
+
+def test_the_report_compositions_name_registry_entries(reg):
+    """Each lever compares two entries of the registry; each curvature pair names two screening entries."""
+    entries = reg.load_all()
+    levers = reg.composition("levers")
+    assert levers and all(lv["with"] in entries and lv["without"] in entries for lv in levers)
+    pairs = reg.composition("curvature_pairs")
+    assert pairs and all(a in entries and b in entries for a, b in pairs.values())
+
+
+def test_runner_continues_skips_and_refuses(reg, tmp_path):
+    """continue_from copies the source's checkpoint and metrics of the same seed, and never overwrites a
+    checkpoint of the entry's own; extra evaluations run on seed + offset; an entry without a size that
+    has no results is refused with its name, and a stopped entry runs only when named."""
+    src = {"name": "a", "role": "oracle", "label": "a", "out": "oracles/a", "seeds": [0], "size": "full"}
+    dst = {**src, "name": "b", "out": "oracles/b", "continue_from": "a"}
+    with pytest.raises(SystemExit, match="continues a, which has no checkpoint"):
+        reg.continue_from({"a": src, "b": dst}, dst, 0, tmp_path)
+    (tmp_path / "oracles/a/seed0").mkdir(parents=True)
+    (tmp_path / "oracles/a/seed0/checkpoint.pt").write_bytes(b"a's")
+    (tmp_path / "oracles/a/seed0/metrics.jsonl").write_text("{}\n")
+    reg.continue_from({"a": src, "b": dst}, dst, 0, tmp_path)
+    assert (tmp_path / "oracles/b/seed0/checkpoint.pt").read_bytes() == b"a's"
+    (tmp_path / "oracles/b/seed0/checkpoint.pt").write_bytes(b"b's own")
+    reg.continue_from({"a": src, "b": dst}, dst, 0, tmp_path)
+    assert (tmp_path / "oracles/b/seed0/checkpoint.pt").read_bytes() == b"b's own"
+    cmds = reg.commands("m", {**src, "extra_evaluations": [{"out": "eval_heldout.json", "seed_offset": 9000}],
+                              "evaluate": ["--runs", "20"]}, 3, tmp_path)
+    assert len(cmds) == 3 and cmds[1][-2:] == ["--runs", "20"]
+    assert cmds[2][cmds[2].index("--eval-seed") + 1] == "9003" and cmds[2][-1].endswith("seed3/eval_heldout.json")
+    registry = tmp_path / "r.toml"
+    registry.write_text('[old]\nrole = "archive"\nlabel = "o"\nout = "archive/old"\nseeds = [0]\nrule = "r"\n'
+                        '[halted]\nrole = "ablation"\nlabel = "h"\nout = "ablations/h"\nseeds = [0]\nrule = "r"\n'
+                        'status = "stopped"\n')
+    with pytest.raises(SystemExit, match="old seed 0 has no eval.json and cannot be rerun"):
+        reg.main([str(registry), "--results", str(tmp_path)])  # 'halted' (stopped) is not even tried
+    with pytest.raises(SystemExit, match="halted seed 0 has no eval.json and cannot be rerun"):
+        reg.main([str(registry), "--results", str(tmp_path), "--only", "halted"])

@@ -19,13 +19,13 @@ def _pack(tree, number="401234567", name="JaneDoe"):
 def test_pack_submission_ships_the_deliverables_and_what_the_notebook_loads(root, tmp_path):
     (tmp_path / "scripts").mkdir()
     shutil.copy(root / "scripts" / "pack_submission.sh", tmp_path / "scripts")
-    files = ["Notebooks/HW14_MAML.ipynb", "HW14_Solution.pdf", "HW14_Solution.zip", "results/maml/seed2/checkpoint.pt",
-             "results/maml/seed2/config.json", "results/maml/seed2/metrics.jsonl", "results/maml/seed0/metrics.jsonl"]
+    files = ["Notebooks/HW14_MAML.ipynb", "HW14_Solution.pdf", "HW14_Solution.zip", "results/final/maml/seed2/checkpoint.pt",
+             "results/final/maml/seed2/config.json", "results/final/maml/seed2/metrics.jsonl", "results/final/maml/seed0/metrics.jsonl"]
     for f in files:
         (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / f).write_bytes(b"x")
     (tmp_path / "results" / "summary.json").write_text(json.dumps({"headline": {"median_seed": 2}}))
-    (tmp_path / "results" / "maml" / "seed0" / "checkpoint.pt").write_bytes(b"not the median's")
+    (tmp_path / "results" / "final" / "maml" / "seed0" / "checkpoint.pt").write_bytes(b"not the median's")
     (tmp_path / "Notebooks" / "MUJOCO_LOG.TXT").write_text("a log a notebook run may leave")
     (tmp_path / "Notebooks" / "before_after_adaptation.mp4").write_bytes(b"video")
     r = _pack(tmp_path)
@@ -35,7 +35,7 @@ def test_pack_submission_ships_the_deliverables_and_what_the_notebook_loads(root
     bad = subprocess.run(["bash", "scripts/pack_submission.sh", "4012", "jane doe"], cwd=tmp_path,
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "usage" in bad.stderr
-    (tmp_path / "results" / "maml" / "seed2" / "checkpoint.pt").unlink()
+    (tmp_path / "results" / "final" / "maml" / "seed2" / "checkpoint.pt").unlink()
     r = _pack(tmp_path)
     assert r.returncode != 0 and "checkpoint.pt" in r.stderr
 
@@ -48,7 +48,7 @@ def test_notebook_runs_where_the_zip_is_unpacked(root, tmp_path):
               "results/summary.json"]:
         (tree / f).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(root / f, tree / f)
-    shutil.copytree(root / "results" / "maml", tree / "results" / "maml",
+    shutil.copytree(root / "results" / "final" / "maml", tree / "results" / "final" / "maml",
                     ignore=shutil.ignore_patterns("*.png", "*.npz", "eval*.json", "checkpoint_iter*"))
     r = _pack(tree)
     assert r.returncode == 0, r.stderr
@@ -56,7 +56,7 @@ def test_notebook_runs_where_the_zip_is_unpacked(root, tmp_path):
     with zipfile.ZipFile(tree / "DRL_HW14_401234567_JaneDoe.zip") as z:
         z.extractall(unpacked)
     median = json.loads((root / "results" / "summary.json").read_text())["headline"]["median_seed"]
-    ckpt = unpacked / "results" / "maml" / f"seed{median}" / "checkpoint.pt"
+    ckpt = unpacked / "results" / "final" / "maml" / f"seed{median}" / "checkpoint.pt"
     before = ckpt.read_bytes()
     out = tmp_path / "out.ipynb"
     pm.execute_notebook(str(unpacked / "Notebooks" / "HW14_MAML.ipynb"), str(out),
@@ -65,4 +65,4 @@ def test_notebook_runs_where_the_zip_is_unpacked(root, tmp_path):
     assert ckpt.read_bytes() == before
     text = "".join(o.get("text", "") for c in nbformat.read(out, as_version=4).cells for o in c.get("outputs", []))
     assert "fraction of the oracle after one step" in text and "no headline" not in text
-    assert (unpacked / "results" / "maml" / f"seed{median}" / "evaluation.json").exists()
+    assert (unpacked / "results" / "final" / "maml" / f"seed{median}" / "evaluation.json").exists()

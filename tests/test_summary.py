@@ -11,9 +11,10 @@ def summ():
     return load_script("summarize_results")
 
 
-def _run(results, source, seed, backward, forward):
-    """An eval.json whose 'per_run' rows are (return after 0, 1, 2, 3 steps) per adaptation run."""
-    d = results / source / f"seed{seed}"
+def _run(results, name, seed, backward, forward):
+    """An eval.json whose 'per_run' rows are (return after 0, 1, 2, 3 steps) per adaptation run, in the
+    folder the registry gives entry `name`."""
+    d = load_script("summarize_results").run_path(results, name) / f"seed{seed}"
     d.mkdir(parents=True)
     ev = {"eval_seed": 1000 + seed, "lrs": [0.1, 0.05, 0.05],
           "backward": {"per_run": backward}, "forward": {"per_run": forward}}
@@ -37,15 +38,15 @@ def test_headline_divides_by_the_stronger_oracle_per_seed(summ, tmp_path):
     """Fractions are per seed (the seed's mean over its runs after 1 step / the stronger oracle's mean
     return over its seeds, per direction); the weaker oracles give the comparison figures."""
     r = tmp_path
-    _run(r, "oracle", 0, [[100, 0, 0, 0]], [[0, 0, 0, 0]])
-    _run(r, "oracle", 1, [[300, 0, 0, 0]], [[0, 0, 0, 0]])          # mean 200
-    _run(r, "oracle_scale10", 0, [[400, 0, 0, 0]], [[0, 0, 0, 0]])  # 400: the stronger backward oracle
-    _run(r, "oracle_forward", 0, [[0, 0, 0, 0]], [[100, 0, 0, 0]])  # the only forward oracle
+    _run(r, "oracle_backward_scale1", 0, [[100, 0, 0, 0]], [[0, 0, 0, 0]])
+    _run(r, "oracle_backward_scale1", 1, [[300, 0, 0, 0]], [[0, 0, 0, 0]])          # mean 200
+    _run(r, "oracle_backward_relu_8M", 0, [[400, 0, 0, 0]], [[0, 0, 0, 0]])  # 400: the stronger backward oracle
+    _run(r, "oracle_forward_scale1", 0, [[0, 0, 0, 0]], [[100, 0, 0, 0]])  # the only forward oracle
     _run(r, "maml", 0, [[0, 100, 0, 0], [0, 300, 0, 0]], [[0, 50, 0, 0], [0, 50, 0, 0]])  # 200 / 50
     _run(r, "maml", 3, [[0, 320, 0, 0]], [[0, 80, 0, 0]])
     h = summ.headline(r)
     assert h["seeds"] == [0, 3]
-    assert h["oracle_return"]["backward"] == pytest.approx(400) and h["oracle_return"]["backward_source"] == "oracle_scale10"
+    assert h["oracle_return"]["backward"] == pytest.approx(400) and h["oracle_return"]["backward_source"] == "oracle_backward_relu_8M"
     assert h["oracle_return"]["forward"] == pytest.approx(100)
     assert h["backward"]["fraction_1step_per_seed"] == pytest.approx([0.5, 0.8])
     assert h["backward"]["fraction_1step"] == pytest.approx(0.65)
@@ -63,9 +64,9 @@ def test_headline_divides_by_the_stronger_oracle_per_seed(summ, tmp_path):
 def test_oracle_lambda_comparison_uses_the_same_seed(summ, tmp_path):
     """The lambda-0.95 oracle is compared with the lambda-1 run of its own seed, not the mean over seeds."""
     r = tmp_path
-    _run(r, "oracle_scale10_tanh", 0, [[900, 0, 0, 0]], [[0, 0, 0, 0]])
-    _run(r, "oracle_scale10_tanh", 1, [[500, 0, 0, 0], [700, 0, 0, 0]], [[0, 0, 0, 0]] * 2)  # seed 1: 600
-    _run(r, "oracle_scale10_tanh_lam0.95", 1, [[650, 0, 0, 0]], [[0, 0, 0, 0]])
+    _run(r, "oracle_backward_tanh_8M", 0, [[900, 0, 0, 0]], [[0, 0, 0, 0]])
+    _run(r, "oracle_backward_tanh_8M", 1, [[500, 0, 0, 0], [700, 0, 0, 0]], [[0, 0, 0, 0]] * 2)  # seed 1: 600
+    _run(r, "oracle_backward_tanh_lam0.95_8M", 1, [[650, 0, 0, 0]], [[0, 0, 0, 0]])
     m = summ.oracle_lambda_macros(r)
     assert (m["oLamBack"], m["oLamOneBack"]) == ("650.0", "600.0")
     assert "oLamFwd" not in m  # no forward runs: the macros keep their placeholder
@@ -75,11 +76,11 @@ def test_heldout_fractions_come_from_the_heldout_evaluations(summ, tmp_path):
     """headline['heldout'] divides each seed's eval_heldout.json return by the same oracles, and is left
     out while any seed lacks one."""
     r = tmp_path
-    _run(r, "oracle", 0, [[400, 0, 0, 0]], [[0, 0, 0, 0]])
-    _run(r, "oracle_forward", 0, [[0, 0, 0, 0]], [[100, 0, 0, 0]])
+    _run(r, "oracle_backward_scale1", 0, [[400, 0, 0, 0]], [[0, 0, 0, 0]])
+    _run(r, "oracle_forward_scale1", 0, [[0, 0, 0, 0]], [[100, 0, 0, 0]])
     _run(r, "maml", 0, [[0, 200, 0, 0]], [[0, 50, 0, 0]])
     _run(r, "maml", 1, [[0, 240, 0, 0]], [[0, 60, 0, 0]])
-    held = lambda seed, b, f: (r / "maml" / f"seed{seed}" / "eval_heldout.json").write_text(json.dumps(
+    held = lambda seed, b, f: (summ.run_path(r, "maml") / f"seed{seed}" / "eval_heldout.json").write_text(json.dumps(
         {"eval_seed": 9000 + seed, "backward": {"per_run": b}, "forward": {"per_run": f}}))
     held(0, [[0, 100, 0, 0], [0, 300, 0, 0]], [[0, 90, 0, 0]])
     assert "heldout" not in summ.headline(r)
@@ -121,7 +122,7 @@ def test_lever_rows_compare_on_the_seeds_both_sides_ran(summ):
            "fraction_1step_direction_average_per_seed": [0.1, 0.3, 0.9]},
           {"name": "lvc-scale10-k10", "seeds": [0, 1], "env_steps": 6_400_000,
            "fraction_1step_direction_average_per_seed": [0.4, 0.6]},
-          {"name": "final, inner step 0.2, 20 M", "seeds": [1, 3], "env_steps": 20_000_000,
+          {"name": "maml_inner_lr0.2", "seeds": [1, 3], "env_steps": 20_000_000,
            "fraction_1step_direction_average_per_seed": [0.5, 0.7]}]
     head = {"seeds": [0, 1, 2, 3], "direction_average": {"fraction_1step_per_seed": [0.9, 0.6, 0.9, 0.8]}}
     rows = summ.lever_rows({"ablations": ab, "headline": head})

@@ -1,5 +1,5 @@
-"""scripts/velocity_summary.py: the share of the gap closed on a made-up results/velocity tree with
-known answers, the goal sets kept apart, and the oracle's seeds named."""
+"""scripts/velocity_summary.py: the share of the gap closed on a made-up results/ tree with
+known answers (in the folders the registry gives its entries), the goal sets kept apart, and the oracle's seeds named."""
 import json
 import math
 
@@ -7,15 +7,19 @@ import pytest
 from conftest import load_script
 
 
+def vs_module():
+    return load_script("velocity_summary")
+
+
 @pytest.fixture(scope="module")
 def vs():
-    return load_script("velocity_summary")
+    return vs_module()
 
 
 def _run(results, method, seed, test, extrapolation, minutes=20.0):
     """An eval.json whose goal sets have the given mean returns after 0, 1, 2, 3 steps (per_run: two
     goals whose mean is that row), and a metrics line with the wall time."""
-    d = results / "velocity" / method / f"seed{seed}"
+    d = results / vs_module().ENTRIES[method]["out"] / f"seed{seed}"
     d.mkdir(parents=True)
     ev = {g: {"mean": row, "per_run": [[x - 1 for x in row], [x + 1 for x in row]]}
           for g, row in (("test", test), ("extrapolation", extrapolation))}
@@ -65,7 +69,8 @@ def test_no_summary_without_maml_and_oracle(vs, tmp_path):
 def test_first_sampling_ratio_pairs_the_same_seed(vs, tmp_path):
     """Seed 1 sampled its first iteration in 4.5 s on the velocity family and 1.5 s on the direction family:
     ratio 3; seed 0 has no direction run and is left out."""
-    for family, seed, secs in (("velocity/maml", 0, 9.0), ("velocity/maml", 1, 4.5), ("maml", 1, 1.5), ("maml", 2, 1.0)):
+    vel, direction = vs.ENTRIES["maml"]["out"], vs.REGISTRY["maml"]["out"]
+    for family, seed, secs in ((vel, 0, 9.0), (vel, 1, 4.5), (direction, 1, 1.5), (direction, 2, 1.0)):
         d = tmp_path / family / f"seed{seed}"
         d.mkdir(parents=True)
         (d / "metrics.jsonl").write_text(json.dumps({"time/sample": secs}) + "\n" + json.dumps({"time/sample": 99.0}) + "\n")
