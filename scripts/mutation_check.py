@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "Notebooks" / "HW14_MAML.ipynb"
 DESELECT = "not notebook_runs and not report_latex and not benchmark_reports"
 # the files in the order they run: fast tests against exact references first, so most mutants die early
-ORDER = ["test_references.py", "test_velocity_summary.py", "test_summary.py", "test_scripts.py", "test_learning_signal.py", "test_maml.py", "test_curvature.py", "test_step_sizes.py", "test_policy.py", "test_env.py",
+ORDER = ["test_references.py", "test_velocity_summary.py", "test_summary.py", "test_registry.py", "test_scripts.py", "test_learning_signal.py", "test_maml.py", "test_curvature.py", "test_step_sizes.py", "test_policy.py", "test_env.py",
          "test_robustness.py", "test_submission.py"]
 
 # (name, exact snippet in one lib cell, replacement)
@@ -114,6 +114,19 @@ SCRIPT_MUTATIONS = [
      "float(np.mean([r[g][-1] for r in runs[\"oracle\"].values()]))", "velocity_summary.py"),
     ("summary: lever compared on other seeds", "seeds = [s for s in v[\"seeds\"] if s in other]",
      "seeds = list(other)", "summary_tex.py"),
+    ("registry: held-out evaluation on the run's own seed", 'str(seed + x["seed_offset"])', "str(seed)", "run_registry.py"),
+    ("registry: continuing overwrites the run's own checkpoint", 'if (dst / "checkpoint.pt").exists():\n        return',
+     "if False:\n        return", "run_registry.py"),
+    ("registry: entries default to running", 'status = e.get("status", "finished")', 'status = e.get("status", "running")',
+     "registry.py"),
+    ("registry: two entries may share a folder", 'if e["out"] in outs:', "if False:", "registry.py"),
+    ("registry: a stopped entry runs unasked", 'else e["status"] != "stopped")', "else True)", "run_registry.py"),
+    ("summary: run folder by name, not the registry's out", 'return results / REGISTRY[name]["out"]',
+     "return results / name", "summary_runs.py"),
+    ("summary: ablation rows labelled by the entry's label", "labels = ablation_rows(REGISTRY)",
+     'labels = {n: REGISTRY[n]["label"] for n in ablation_rows(REGISTRY)}', "summary_tex.py"),
+    ("summary: oracle candidates include the velocity family", 'if e.get("direction") and e["family"] == "direction"}',
+     'if e.get("direction") or e["role"] == "oracle"}', "registry.py"),
 ]
 
 

@@ -58,6 +58,9 @@ def test_bad_registry_entries_are_refused(reg, tmp_path):
     bad.write_text('[x]\nrole = "favourite"\nlabel = "x"\nout = "x"\nseeds = [0]\nrule = "r"\n')
     with pytest.raises(SystemExit, match="role 'favourite'"):
         reg.load_registry(bad)
+    bad.write_text('family = "velocity"\n[x]\nrole = "final"\nlabel = "x"\nout = "x"\nseeds = [0]\nrule = "r"\n')
+    assert {k: reg.load_registry(bad)["x"][k] for k in ("status", "family", "name")} == \
+        {"status": "finished", "family": "velocity", "name": "x"}  # the defaults the checks rely on
     bad.write_text('[x]\nrole = "final"\nlabel = "x"\nout = "x"\nseeds = [0]\nrule = "r"\nstatus = "done"\n')
     with pytest.raises(SystemExit, match="status 'done'"):
         reg.load_registry(bad)

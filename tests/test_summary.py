@@ -128,3 +128,32 @@ def test_lever_rows_compare_on_the_seeds_both_sides_ran(summ):
     rows = summ.lever_rows({"ablations": ab, "headline": head})
     assert rows == ["10 tasks per meta-batch instead of 20 & 6.4 & 0, 1 & 0.20 & 0.50 \\\\",
                     "inner step 0.2 instead of 0.1 & 20.0 & 1, 3 & 0.70 & 0.60 \\\\"]
+
+
+def test_committed_summary_is_what_the_committed_runs_give(root, summ):
+    """Summarising the committed results/ again reproduces the committed results/summary.json: the
+    headline, the methods' returns, the ablation rows and the velocity numbers. So the registry's paths
+    point at the runs the report stands on, and no number in the report is older than its runs."""
+    committed = json.loads((root / "results" / "summary.json").read_text())
+    fresh = json.loads(json.dumps(summ.summarize(root / "results")))  # tuples -> lists, as on disk
+    for key in ("headline", "methods", "ablations", "curvature_comparison", "velocity"):
+        assert fresh[key] == pytest.approx(committed[key]) if not isinstance(committed[key], (dict, list)) \
+            else json.dumps(fresh[key], sort_keys=True) == json.dumps(committed[key], sort_keys=True), key
+
+
+def test_tables_print_the_registry_labels(summ, tmp_path):
+    """A row of the ablation table carries its entry's ablation_label, and a row of the adaptation table
+    its entry's label, read from experiments/direction.toml by a parser the summary does not share."""
+    import tomllib
+    reg = tomllib.loads((summ.Path(summ.__file__).parents[1] / "experiments" / "direction.toml").read_text())
+    ab = {"name": "lvc-scale10", "seeds": [0, 1], "env_steps": 6_400_000, "fraction_1step_backward_per_seed": [0.5, 0.7],
+          "return_1step_per_seed": {"backward": [1.0, 2.0], "forward": [3.0, 4.0]},
+          "fraction_1step_direction_average_per_seed": [0.4, 0.6], "line_search": {}}
+    summary = {"methods": {"pretrained": {"seeds": [0], "backward": {"mean": [1.0] * 4, "sem": [0.0] * 4},
+                                          "forward": {"mean": [1.0] * 4, "sem": [0.0] * 4}}},
+               "ablations": [ab], "headline": None}
+    summ.tex_headline(summary, tmp_path, tmp_path)
+    (row,) = (tmp_path / "ablations.tex").read_text().splitlines()[:1]
+    assert row.startswith(reg["lvc-scale10"]["ablation_label"] + " & 0, 1 & 6.4 & 0.50, 0.70 & 0.60 & 4 & 0.50")
+    summ.tex_tables(summary, tmp_path, tmp_path)
+    assert (tmp_path / "adaptation_backward.tex").read_text().startswith(reg["pretrained"]["label"] + " & 0 & 1.0")
