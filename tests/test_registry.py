@@ -136,9 +136,9 @@ def test_runner_continues_skips_and_refuses(reg, tmp_path):
     assert len(cmds) == 3 and cmds[1][-2:] == ["--runs", "20"]
     assert cmds[2][cmds[2].index("--eval-seed") + 1] == "9003" and cmds[2][-1].endswith("seed3/eval_heldout.json")
     registry = tmp_path / "r.toml"
-    registry.write_text('[old]\nrole = "archive"\nlabel = "o"\nout = "archive/old"\nseeds = [0]\nrule = "r"\n'
-                        '[halted]\nrole = "ablation"\nlabel = "h"\nout = "ablations/h"\nseeds = [0]\nrule = "r"\n'
-                        'status = "stopped"\n')
+    registry.write_text('[halted]\nrole = "ablation"\nlabel = "h"\nout = "ablations/h"\nseeds = [0]\nrule = "r"\n'
+                        'status = "stopped"\n'
+                        '[old]\nrole = "archive"\nlabel = "o"\nout = "archive/old"\nseeds = [0]\nrule = "r"\n')
     with pytest.raises(SystemExit, match="old seed 0 has no eval.json and cannot be rerun"):
         reg.main([str(registry), "--results", str(tmp_path)])  # 'halted' (stopped) is not even tried
     with pytest.raises(SystemExit, match="halted seed 0 has no eval.json and cannot be rerun"):
