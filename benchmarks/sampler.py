@@ -1,6 +1,6 @@
 """Sampler throughput against raw MuJoCo physics and gymnasium's vector envs, on the same cores.
 
-    python benchmarks/sampler.py [--repeats 3] [--tasks 40 --traj 20 --horizon 200]
+    python benchmarks/sampler.py [--repeats 3] [--tasks 40 --traj 20 --horizon 200] [--set field=value ...]
 
 Agent steps per second (one agent step = 5 MuJoCo steps of HalfCheetah-v5) for a batch of
 tasks x traj trajectories of `horizon` steps:
@@ -28,7 +28,9 @@ import torch
 from mujoco import rollout
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 import nbdefs  # noqa: E402
+from meta_train import parse_overrides  # noqa: E402
 
 
 def physics_sps(model, n, horizon, frame_skip, threads):
@@ -72,10 +74,16 @@ def main():
     p.add_argument("--horizon", type=int, default=200)
     p.add_argument("--async-traj-per-worker", type=int, default=10,
                    help="episodes per worker timed for (d); the rate is what is reported")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a config field of size `full` (the policy's activation, action scale, ...)")
     args = p.parse_args()
     nb = nbdefs.load()
     cores = os.cpu_count() or 1
-    cfg = nb.make_config("full", meta_batch_size=args.tasks, traj_per_task=args.traj, horizon=args.horizon)
+    try:
+        cfg = nb.make_config("full", **{**parse_overrides(args.set), "meta_batch_size": args.tasks,
+                                        "traj_per_task": args.traj, "horizon": args.horizon})
+    except nb.ConfigError as e:
+        raise SystemExit(f"error: {e}")
     nb.setup_torch(cfg)
     policy = nb.make_policy(cfg)
     params = nb.detached_params(policy)
@@ -103,7 +111,8 @@ def main():
            "ratio_vs_physics": round(med["sampler_sps"] / med["physics_sps"], 3),
            "ratio_vs_gym_best": round(med["sampler_sps"] / max(med["gym_sync_sps"], med["gym_async_sps"]), 3),
            "batch": f"{args.tasks} tasks x {args.traj} traj x {args.horizon} steps", "cores": cores,
-           "repeats": args.repeats, "torch": torch.__version__, "mujoco": mujoco.__version__,
+           "repeats": args.repeats, "overrides": parse_overrides(args.set), "torch": torch.__version__,
+           "mujoco": mujoco.__version__,
            "gymnasium": gym.__version__}
     labels = {"physics_sps": "(a) raw physics, mujoco.rollout, all cores",
               "sampler_sps": "(b) BatchedHalfCheetah + policy (this project)",

@@ -59,3 +59,31 @@ def test_cg_convergence_benchmark_reports_json(nb, root, tmp_path):
     for rows in res["policies"].values():
         assert set(rows) == {str(n) for n in res["cg_iters"]}
         assert rows["30"]["cos"] == pytest.approx(1.0, abs=1e-3) and rows["30"]["gain"] > 0
+
+
+def test_ab_alternates_and_reports_medians_and_ratio(root):
+    """Two made-up benchmarks that print a counter of their own runs: A and B alternate (A's runs are its
+    1st and 2nd, B's too), medians and the ratio B / A come from the JSON lines."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        def cmd(name, value):
+            return (f"-c 'import json, pathlib; p = pathlib.Path(\"{d}/{name}\"); n = len(p.read_text()) if p.exists() else 0; "
+                    f"p.write_text(\"x\" * (n + 1)); print(json.dumps({{\"v\": {value} + n, \"order\": n}}))'")
+        r = subprocess.run([sys.executable, str(root / "benchmarks" / "ab.py"), "--rounds", "2", "--keys", "v",
+                            "--a", cmd("a", 2), "--b", cmd("b", 10)], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert [x["v"] for x in res["a"]] == [2, 3] and [x["v"] for x in res["b"]] == [10, 11]
+    assert res["median_a"]["v"] == 2.5 and res["ratio_b_over_a"]["v"] == pytest.approx(10.5 / 2.5)
+    assert "round 1 a" in r.stderr.splitlines()[0] and "round 1 b" in r.stderr.splitlines()[1]
+
+
+def test_sampler_benchmark_passes_overrides_to_the_config(root):
+    r = subprocess.run([sys.executable, str(root / "benchmarks" / "sampler.py"), "--tasks", "2", "--traj", "1",
+                        "--horizon", "5", "--repeats", "1", "--async-traj-per-worker", "1",
+                        "--set", "activation=relu", "--set", "action_scale=1"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads(r.stdout.strip().splitlines()[-1])["overrides"] == {"activation": "relu", "action_scale": 1}
+    bad = subprocess.run([sys.executable, str(root / "benchmarks" / "sampler.py"), "--set", "activation=swish"],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode != 0 and bad.stderr.startswith("error:") and "activation" in bad.stderr
