@@ -127,6 +127,23 @@ def fig_velocity(v: dict, figdir: Path):
     plt.close(fig)
 
 
+def abs_verdict(ours: list, paper: list) -> str:
+    """Where the mean returns after 1, 2 and 3 steps stand against the paper's, e.g. "above the paper's
+    after two and three steps and below it after one step" (equal counts as above)."""
+    words = {1: "one", 2: "two", 3: "three"}
+
+    def steps(ks):
+        names = [words[k] for k in ks]
+        text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return text + (" step" if ks == [1] else " steps")
+    above = [k for k in (1, 2, 3) if ours[k] >= paper[k]]
+    below = [k for k in (1, 2, 3) if ours[k] < paper[k]]
+    parts = [f"above the paper's after {steps(above)}"] if above else []
+    if below:
+        parts.append(f"below {'it' if above else 'the paper' + chr(39) + 's'} after {steps(below)}")
+    return " and ".join(parts)
+
+
 def tex_velocity(v: dict | None, gendir: Path):
     """report/generated/velocity.tex: \\ifvelocity (false until there are results), the macros of the
     text and the per-seed table."""
@@ -158,7 +175,12 @@ def tex_velocity(v: dict | None, gendir: Path):
               "velSpeedRatio": f"{v['first_sampling_time_ratio']:.1f}" if v["first_sampling_time_ratio"] else "n/a",
               "velWall": f"{np.mean([m for m, _ in v['training']['maml']]):.0f}",
               "velVerdictOne": "above" if v["gap_closed_1step"] >= v["paper_gap_closed"][1] else "below",
-              "velSeedsAbovePaper": str(sum(g >= v["paper_gap_closed"][1] for g in v["gap_closed_1step_per_seed"]))}
+              "velSeedsAbovePaper": str(sum(g >= v["paper_gap_closed"][1] for g in v["gap_closed_1step_per_seed"])),
+              # absolute returns, ours and the paper's (another simulator: rllab's half-cheetah), and the oracles
+              "velMamlReturns": " / ".join(f"{x:.1f}" for x in maml["test"]["returns_mean"]),
+              "velPaperMamlReturns": " / ".join(f"{x:.1f}" for x in PAPER["maml"]),
+              "velPaperOracle": f"{PAPER['oracle']:.1f}",
+              "velAbsVerdict": abs_verdict(maml["test"]["returns_mean"], PAPER["maml"])}
     lines = head + [f"\\newcommand{{\\{k}}}{{{val}}}" for k, val in macros.items()]
     rows = []
     for i, s in enumerate(maml["seeds"]):

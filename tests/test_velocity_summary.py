@@ -56,6 +56,10 @@ def test_gap_closed_per_seed_against_the_oracle_mean(vs, tmp_path):
     tex = (tmp_path / "velocity.tex").read_text()
     assert "\\newcommand{\\velVerdictOne}{below}" in tex and "\\newcommand{\\velSeedsAbovePaper}{1}" in tex
     assert "\\newcommand{\\velGapOne}{0.65}" in tex and "\\velocitytrue" in tex
+    # mean over the two seeds after 0..3 steps: (-160 - 110) / 2 = -135, -82.5, -71.25, -62.5; the paper's as given
+    assert "\\newcommand{\\velMamlReturns}{-135.0 / -82.5 / -71.2 / -62.5}" in tex
+    assert "\\newcommand{\\velPaperMamlReturns}{-129.5 / -78.6 / -66.6 / -60.8}" in tex
+    assert "\\newcommand{\\velPaperOracle}{-54.5}" in tex
     assert v["paper_gap_closed"][1] == pytest.approx((-78.6 + 129.5) / (-54.5 + 129.5))  # 0.68, the anchor's
 
 
@@ -76,3 +80,13 @@ def test_first_sampling_ratio_pairs_the_same_seed(vs, tmp_path):
         (d / "metrics.jsonl").write_text(json.dumps({"time/sample": secs}) + "\n" + json.dumps({"time/sample": 99.0}) + "\n")
     assert vs.first_sampling_ratio(tmp_path, [0, 1]) == pytest.approx(3.0)
     assert vs.first_sampling_ratio(tmp_path, [0]) is None
+
+
+def test_absolute_verdict_names_the_steps_on_each_side(vs):
+    """Against the paper's -129.5 / -78.6 / -66.6 / -60.8: a run at -80 / -60 / -61 after 1 / 2 / 3 steps
+    is below after one step (-80 < -78.6), above after two (-60 > -66.6) and below after three (-61 < -60.8)."""
+    paper = [-129.5, -78.6, -66.6, -60.8]
+    assert vs.abs_verdict([-130.0, -80.0, -60.0, -61.0], paper) == \
+        "above the paper's after two steps and below it after one and three steps"
+    assert vs.abs_verdict([-130.0, -78.6, -66.6, -60.8], paper) == "above the paper's after one, two and three steps"
+    assert vs.abs_verdict([-130.0, -90.0, -90.0, -90.0], paper) == "below the paper's after one, two and three steps"
