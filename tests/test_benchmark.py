@@ -12,8 +12,11 @@ def test_sampler_benchmark_reports_json(root):
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     res = json.loads(r.stdout.strip().splitlines()[-1])
-    for k in ("physics_sps", "sampler_sps", "gym_sync_sps", "gym_async_sps"):
+    for k in ("physics_sps", "replay_sps", "sampler_sps", "gym_sync_sps", "gym_async_sps"):
         assert res[k] > 0
+    # (a') replays the sampler's own controls from its own initial states: the same physics, so its last
+    # observations equal the sampler's up to their float32 storage
+    assert res["replay_max_obs_diff"] < 1e-4
     # the script rounds the rates to whole steps and the ratio (of the unrounded rates) to 3 decimals, so the
     # ratio recomputed here from the printed rates may differ in its last digit: an exact == was flaky
     assert res["ratio_vs_physics"] == pytest.approx(res["sampler_sps"] / res["physics_sps"], rel=2e-3, abs=6e-4)
