@@ -160,8 +160,9 @@ def main():
     print(f"\nagent steps/s, median of {args.repeats} ({res['batch']}, {cores} cores)")
     for k, label in labels.items():
         print(f"  {label:<52} {med[k]:>10,.0f}   x{med[k] / med['physics_sps']:.2f} of physics")
-    print(f"  sampler / physics = {res['ratio_vs_physics']:.3f}; sampler / its own physics = {res['ratio_vs_replay']:.3f} "
-          f"(replay off by {replay_diff:.1e} at most); sampler / best gymnasium = {res['ratio_vs_gym_best']:.2f}")
+    print(f"  sampler / physics = {res['ratio_vs_physics']:.3f}; sampler / its own physics = "
+          f"{res['ratio_vs_replay']:.3f} (replay off by {replay_diff:.1e} at most); "
+          f"sampler / best gymnasium = {res['ratio_vs_gym_best']:.2f}")
     print(json.dumps(res))
 
 
