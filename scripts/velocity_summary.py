@@ -162,6 +162,8 @@ def tex_velocity(v: dict | None, gendir: Path):
               "velExtraROne": f"{maml['extrapolation']['returns_mean'][1]:.1f}",
               "velExtraRThree": f"{maml['extrapolation']['returns_mean'][3]:.1f}",
               "velExtraOracle": f"{v['oracle_return_extrapolation']:.1f}",
+              "velExtraOracleMin": f"{min(v['oracle_return_extrapolation_per_seed']):.1f}",
+              "velExtraOracleMax": f"{max(v['oracle_return_extrapolation_per_seed']):.1f}",
               "velRandom": " / ".join(f"{x:.1f}" for x in v["methods"]["random"]["test"]["returns_mean"])
               + " after 0/1/2/3 steps" if "random" in v["methods"] else "not run yet",
               "velPretrained": " / ".join(f"{x:.1f}" for x in v["methods"]["pretrained"]["test"]["returns_mean"])
