@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "Notebooks" / "HW14_MAML.ipynb"
 DESELECT = "not notebook_runs and not report_latex and not benchmark_reports"
 # the files in the order they run: fast tests against exact references first, so most mutants die early
-ORDER = ["test_references.py", "test_velocity_summary.py", "test_summary.py", "test_registry.py", "test_scripts.py", "test_learning_signal.py", "test_maml.py", "test_curvature.py", "test_step_sizes.py", "test_policy.py", "test_env.py",
+ORDER = ["test_references.py", "test_velocity_summary.py", "test_summary.py", "test_registry.py", "test_scripts.py",
+         "test_velocity.py", "test_learning_signal.py", "test_maml.py", "test_curvature.py", "test_step_sizes.py", "test_policy.py", "test_env.py",
          "test_robustness.py", "test_submission.py"]
 
 # (name, exact snippet in one lib cell, replacement)
