@@ -127,6 +127,16 @@ def fig_velocity(v: dict, figdir: Path):
     plt.close(fig)
 
 
+def baseline_text(v: dict, method: str) -> str:
+    """A baseline's mean return over the test goals after 0-3 steps and its number of seeds, for the text."""
+    if method not in v["methods"]:
+        return "not run yet"
+    e = v["methods"][method]
+    n = len(e["seeds"])
+    return " / ".join(f"{x:.1f}" for x in e["test"]["returns_mean"]) + \
+        f" after 0/1/2/3 steps ({n} seed{'s' if n > 1 else ''})"
+
+
 def abs_verdict(ours: list, paper: list) -> str:
     """Where the mean returns after 1, 2 and 3 steps stand against the paper's, e.g. "above the paper's
     after two and three steps and below it after one step" (equal counts as above)."""
@@ -164,10 +174,7 @@ def tex_velocity(v: dict | None, gendir: Path):
               "velExtraOracle": f"{v['oracle_return_extrapolation']:.1f}",
               "velExtraOracleMin": f"{min(v['oracle_return_extrapolation_per_seed']):.1f}",
               "velExtraOracleMax": f"{max(v['oracle_return_extrapolation_per_seed']):.1f}",
-              "velRandom": " / ".join(f"{x:.1f}" for x in v["methods"]["random"]["test"]["returns_mean"])
-              + " after 0/1/2/3 steps" if "random" in v["methods"] else "not run yet",
-              "velPretrained": " / ".join(f"{x:.1f}" for x in v["methods"]["pretrained"]["test"]["returns_mean"])
-              + " after 0/1/2/3 steps" if "pretrained" in v["methods"] else "not run yet",
+              "velRandom": baseline_text(v, "random"), "velPretrained": baseline_text(v, "pretrained"),
               "velOracle": f"{v['oracle_return_test']:.1f}", "velOracleSeeds": len(v["oracle_seeds"]),
               "velOracleMin": f"{min(v['oracle_return_test_per_seed']):.1f}",
               "velOracleMax": f"{max(v['oracle_return_test_per_seed']):.1f}",
