@@ -189,6 +189,9 @@ def tex_velocity(v: dict | None, gendir: Path):
               "velMamlReturns": " / ".join(f"{x:.1f}" for x in maml["test"]["returns_mean"]),
               "velPaperMamlReturns": " / ".join(f"{x:.1f}" for x in PAPER["maml"]),
               "velPaperOracle": f"{PAPER['oracle']:.1f}",
+              # the depth of the gap: from MAML's pre-update return to the oracle's, ours and the paper's
+              "velGapDepth": f"{v['oracle_return_test'] - maml['test']['returns_mean'][0]:.0f}",
+              "velPaperGapDepth": f"{PAPER['oracle'] - PAPER['maml'][0]:.0f}",
               "velAbsVerdict": abs_verdict(maml["test"]["returns_mean"], PAPER["maml"])}
     lines = head + [f"\\newcommand{{\\{k}}}{{{val}}}" for k, val in macros.items()]
     rows = []

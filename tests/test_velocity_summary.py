@@ -60,6 +60,8 @@ def test_gap_closed_per_seed_against_the_oracle_mean(vs, tmp_path):
     assert "\\newcommand{\\velMamlReturns}{-135.0 / -82.5 / -71.2 / -62.5}" in tex
     assert "\\newcommand{\\velPaperMamlReturns}{-129.5 / -78.6 / -66.6 / -60.8}" in tex
     assert "\\newcommand{\\velPaperOracle}{-54.5}" in tex
+    # the gap's depth: oracle -60 minus MAML's mean pre-update -135 = 75; the paper's -54.5 + 129.5 = 75
+    assert "\\newcommand{\\velGapDepth}{75}" in tex and "\\newcommand{\\velPaperGapDepth}{75}" in tex
     assert "\\newcommand{\\velRandom}{-250.0 / -250.0 / -245.0 / -240.0 after 0/1/2/3 steps (1 seed)}" in tex
     assert "\\newcommand{\\velPretrained}{not run yet}" in tex
     assert "\\newcommand{\\velExtraOracleMin}{-110.0}" in tex and "\\newcommand{\\velExtraOracleMax}{-90.0}" in tex
