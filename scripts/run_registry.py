@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from registry import ROOT, composition, load_all, load_registry  # noqa: E402,F401
+from registry import ROOT, load_all, load_registry  # noqa: E402,F401
 
 
 def runnable(e: dict) -> bool:

@@ -14,6 +14,11 @@ def reg(root):
     return run_registry
 
 
+def registry_module():
+    import registry  # scripts/ is on the path once the reg fixture has run
+    return registry
+
+
 # the folder under results/ of each role
 ROLE_FOLDER = {"final": "final", "oracle": "oracles", "baseline": "baselines", "ablation": "ablations",
                "screening": "screening", "archive": "archive"}
@@ -109,9 +114,9 @@ def test_every_finished_entry_has_its_files(root, reg):
 def test_the_report_compositions_name_registry_entries(reg):
     """Each lever compares two entries of the registry; each curvature pair names two screening entries."""
     entries = reg.load_all()
-    levers = reg.composition("levers")
+    levers = registry_module().composition("levers")
     assert levers and all(lv["with"] in entries and lv["without"] in entries for lv in levers)
-    pairs = reg.composition("curvature_pairs")
+    pairs = registry_module().composition("curvature_pairs")
     assert pairs and all(a in entries and b in entries for a, b in pairs.values())
 
 
