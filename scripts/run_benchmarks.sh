@@ -22,3 +22,7 @@ run benchmark_meta_iteration_fisher benchmarks/meta_iteration.py --set curvature
 run benchmark_curvature benchmarks/curvature.py --checkpoint results/archive/maml_fisher_lambda1/seed3/checkpoint.pt
 # how far 10 CG iterations are from a converged natural step (the final runs' seeds 0 and 3, and an untrained policy)
 run benchmark_cg_convergence benchmarks/cg_convergence.py
+# warm-starting CG from the previous iteration's solution, along six real iterations of the final seed 3
+run benchmark_cg_warm_start benchmarks/cg_warm_start.py --steps 6
+# the update part by part, and the line search's share given the final runs' backtracking counts
+run benchmark_update_parts benchmarks/update_parts.py

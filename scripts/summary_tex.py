@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from seed_stats import T975, t_interval  # noqa: E402,F401
 from summary_runs import *  # noqa: E402,F401,F403
 from summary_tables import *  # noqa: E402,F401,F403
+from summary_speed import speed_macros  # noqa: E402
 
 
 def fmt(mean, sem=None):
@@ -230,7 +231,7 @@ def tex_headline(summary, gendir: Path, results: Path):
         b = json.loads(fisher_bench.read_text())
         macros.update({"biFisherIter": f"{b['iteration_s']:.2f}", "biFisherRatio": f"{b['ratio']:.2f}",
                        "biFisherShare": f"{b['update_share']:.2f}", "biFisherUpdate": f"{b['phases_s']['update']:.2f}"})
-    macros.update(step_size_macros(results), **cg_macros(results))
+    macros.update(step_size_macros(results), **cg_macros(results), **speed_macros(BENCHMARKS))
     for prefix in ("cgTwenty", "wide"):
         macros.update(adoption_macros(summary, tagged(REGISTRY, prefix), prefix))
     (gendir / "headline.tex").write_text("".join(f"\\newcommand{{\\{n}}}{{{v}}}\n" for n, v in macros.items()))

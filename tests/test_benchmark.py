@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 
 def test_sampler_benchmark_reports_json(root):
@@ -90,3 +91,55 @@ def test_sampler_benchmark_passes_overrides_to_the_config(root):
     bad = subprocess.run([sys.executable, str(root / "benchmarks" / "sampler.py"), "--set", "activation=swish"],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode != 0 and bad.stderr.startswith("error:") and "activation" in bad.stderr
+
+
+def test_cg_warm_start_solves_from_any_start(nb, root):
+    """warm_cg on an SPD system against torch.linalg.solve: from a far start it converges in dim iterations, and
+    started at the solution it stays there (a residual with the wrong sign, b + H x0, fails both)."""
+    sys.path.insert(0, str(root / "benchmarks"))
+    from cg_warm_start import warm_cg
+    gen = torch.Generator().manual_seed(1)
+    M = torch.randn(12, 12, generator=gen, dtype=torch.float64)
+    A = M @ M.T + 0.5 * torch.eye(12, dtype=torch.float64)
+    b, x0 = torch.randn(12, generator=gen, dtype=torch.float64), 5 * torch.randn(12, generator=gen, dtype=torch.float64)
+    exact = torch.linalg.solve(A, b)
+    torch.testing.assert_close(warm_cg(nb, lambda v: A @ v, b, x0, 40), exact, atol=1e-8, rtol=1e-8)
+    torch.testing.assert_close(warm_cg(nb, lambda v: A @ v, b, exact, 3), exact, atol=1e-10, rtol=1e-10)
+
+
+def test_cg_warm_start_benchmark_reports_json(nb, root, tmp_path):
+    """On a tiny untrained checkpoint: both starts at every count, cosines in [-1, 1]; --steps 1 refused."""
+    cfg = nb.make_config("smoke", meta_batch_size=2, hvp_tasks=2, traj_per_task=2, horizon=10, curvature="jacobian")
+    nb.save_checkpoint(tmp_path / "checkpoint.pt", nb.detached_params(nb.make_policy(cfg)), 0, [], cfg)
+    script = str(root / "benchmarks" / "cg_warm_start.py")
+    r = subprocess.run([sys.executable, script, "--checkpoint", str(tmp_path / "checkpoint.pt"), "--steps", "3"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert len(res["per_iteration"]) == 2 and res["iterations"] == [1000, 1002]
+    for row in res["per_iteration"]:
+        assert -1 <= row["prev_cos"] <= 1
+        for start in ("cold", "warm"):
+            assert set(row[start]) == {str(n) for n in res["cg_iters"]}
+            assert all(-1.0001 <= v["cos"] <= 1.0001 for v in row[start].values())
+    bad = subprocess.run([sys.executable, script, "--checkpoint", str(tmp_path / "checkpoint.pt"), "--steps", "1"],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode != 0 and "--steps" in bad.stderr
+
+
+def test_update_parts_benchmark_counts_line_search_evaluations(nb, root, tmp_path):
+    """Made-up metrics with accepted steps 0 and 2 and one failed search: (1 + 3 + ls_steps) / 3 evaluations per
+    update, by hand; shares of the composed update sum to 1; a --metrics glob matching nothing is refused."""
+    cfg = nb.make_config("smoke", meta_batch_size=2, hvp_tasks=2, traj_per_task=2, horizon=10, curvature="jacobian")
+    nb.save_checkpoint(tmp_path / "checkpoint.pt", nb.detached_params(nb.make_policy(cfg)), 0, [], cfg)
+    (tmp_path / "metrics.jsonl").write_text("".join(json.dumps({"trpo/ls_step": j}) + "\n" for j in (0, 2, -1)))
+    script = [sys.executable, str(root / "benchmarks" / "update_parts.py"), "--checkpoint", str(tmp_path / "checkpoint.pt"),
+              "--repeats", "1"]
+    r = subprocess.run([*script, "--metrics", str(tmp_path / "metrics.jsonl")], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res["per_update"]["evaluation"] == pytest.approx((1 + 3 + cfg.ls_steps) / 3, abs=1e-3)
+    assert res["per_update"]["product"] == cfg.cg_iters + 1 and res["ls_step_counts"] == {"-1": 1, "0": 1, "2": 1}
+    assert sum(res["shares"].values()) == pytest.approx(1.0, abs=0.003)
+    bad = subprocess.run([*script, "--metrics", str(tmp_path / "none*.jsonl")], capture_output=True, text=True, timeout=300)
+    assert bad.returncode != 0 and "--metrics" in bad.stderr

@@ -157,3 +157,26 @@ def test_tables_print_the_registry_labels(summ, tmp_path):
     assert row.startswith(reg["lvc-scale10"]["ablation_label"] + " & 0, 1 & 6.4 & 0.50, 0.70 & 0.60 & 4 & 0.50")
     summ.tex_tables(summary, tmp_path, tmp_path)
     assert (tmp_path / "adaptation_backward.tex").read_text().startswith(reg["pretrained"]["label"] + " & 0 & 1.0")
+
+
+def test_speed_macros_read_the_benchmarks_by_hand(tmp_path):
+    """Made-up benchmark JSON: the A/B medians and the update medians (2.0 and 1.0 s of rounds 1.5/2.5 and 0.5/1.5),
+    the sampler's ratio, the warm-start medians at the largest count and the line-search shares; a missing file
+    leaves its macros at n/a."""
+    speed = load_script("summary_speed")
+    assert set(speed.speed_macros(tmp_path).values()) == {"n/a"}
+    row = lambda u: {"phases_s": {"update": u}}
+    (tmp_path / "ab_meta_iteration_hvp_tasks5.json").write_text(json.dumps(
+        {"a": [row(1.5), row(2.5)], "b": [row(0.5), row(1.5)], "median_a": {"iteration_s": 4.0},
+         "median_b": {"iteration_s": 3.0}, "ratio_b_over_a": {"iteration_s": 0.75}}))
+    (tmp_path / "benchmark_cg_warm_start.json").write_text(json.dumps(
+        {"cg_iters": [3, 10], "median": {"prev_cos": 0.07, "cold": {"3": {"cos": 0.1, "gain": 0.01}, "10": {"cos": 0.72, "gain": 0.082}},
+                                         "warm": {"3": {"cos": 0.0, "gain": 0.0}, "10": {"cos": 0.49, "gain": 0.071}}}}))
+    (tmp_path / "benchmark_update_parts.json").write_text(json.dumps(
+        {"per_update": {"evaluation": 2.81}, "shares": {"evaluation": 0.12, "product": 0.7},
+         "seconds_each": {"evaluation": 0.25, "product": 0.31}}))
+    m = speed.speed_macros(tmp_path)
+    assert (m["spIterFull"], m["spIterFive"], m["spIterRatio"], m["spUpdFull"], m["spUpdFive"]) == ("4.0", "3.0", "0.75", "2.0", "1.0")
+    assert (m["spPrevCos"], m["spColdCos"], m["spWarmCos"], m["spColdGain"], m["spWarmGain"]) == ("0.07", "0.72", "0.49", "0.082", "0.071")
+    assert (m["spLsEvals"], m["spLsShare"], m["spProductShare"], m["spEvalS"]) == ("2.8", "0.12", "0.70", "0.25")
+    assert m["spReplay"] == "n/a"
