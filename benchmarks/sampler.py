@@ -63,10 +63,7 @@ def replay_sps(env, batch, action_scale, reset_seed, threads):
     ctrl = np.clip((np.clip(acts, -action_scale, action_scale) / action_scale).astype(np.float64), -1.0, 1.0)
     control = np.repeat(ctrl.transpose(1, 0, 2), env.frame_skip, axis=1)    # (n, T * frame_skip, nu)
     env.reset(seed=reset_seed)
-    spec = mujoco.mjtState.mjSTATE_FULLPHYSICS.value
-    init = np.empty((n, mujoco.mj_stateSize(env.model, spec)))
-    for i, d in enumerate(env.sim.datas):
-        mujoco.mj_getState(env.model, d, init[i], spec)
+    init = env.sim.physics_state(mujoco.mjtState.mjSTATE_FULLPHYSICS.value)
     data = [mujoco.MjData(env.model) for _ in range(threads)]
     with rollout.Rollout(nthread=threads) as r:
         t = time.perf_counter()

@@ -97,6 +97,10 @@ MUTATIONS = [
     ("config: control-cost weight ignored", "ctrl_cost = self.ctrl_cost_weight * np.sum(", "ctrl_cost = 0.05 * np.sum("),
     ("labels: evaluation directions swapped", "r, _ = evaluate_adaptation(policy, theta, cfg, d, n_runs", "r, _ = evaluate_adaptation(policy, theta, cfg, -d, n_runs"),
     ("step sizes: J^T factor block sign", "out.update({scale_key(k): -alpha * g[k] * w[k]", "out.update({scale_key(k): alpha * g[k] * w[k]"),
+    ("physics batch: warm start not carried", "            put(m, d, row, _INTEGRATION)",
+     "            put(m, d, row, _INTEGRATION & ~mujoco.mjtState.mjSTATE_WARMSTART.value)"),
+    ("physics batch: ctrl view at the warm start", "state_offset(model, mujoco.mjtState.mjSTATE_CTRL)",
+     "state_offset(model, mujoco.mjtState.mjSTATE_WARMSTART)"),
 ]
 
 # mutants of the scripts that turn runs into the report's numbers: (name, snippet, replacement, file)

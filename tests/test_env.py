@@ -163,3 +163,19 @@ def test_batched_env_rejects_bad_input(nb):
     env.step(np.zeros((2, 6)))
     with pytest.raises(RuntimeError, match="horizon"):
         env.step(np.zeros((2, 6)))
+
+
+def test_physics_batch_views_sit_where_mujoco_puts_them(nb):
+    """MjBatch.state and .ctrl are views into each env's integration-state row; MuJoCo's own mj_getState of
+    qpos|qvel and of ctrl (through physics_state) must give the same numbers after a few random steps."""
+    import mujoco
+    env = nb.BatchedHalfCheetah(np.ones(3), horizon=20, num_threads=2)
+    env.reset(seed=4)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        env.step(rng.uniform(-1, 1, (3, 6)))
+    S = mujoco.mjtState
+    np.testing.assert_array_equal(env.sim.physics_state(S.mjSTATE_QPOS.value | S.mjSTATE_QVEL.value), env.sim.state)
+    np.testing.assert_array_equal(env.sim.physics_state(S.mjSTATE_CTRL.value), env.sim.ctrl)
+    assert np.abs(env.sim.state).max() > 0 and np.abs(env.sim.ctrl).max() > 0
+    env.close()
