@@ -169,6 +169,8 @@ def headline(results: Path) -> dict | None:
     h.update({"env_steps_per_seed": [r["metrics"][-1]["progress/total_env_steps"] for r in runs],
               "wall_minutes_per_seed": wall_minutes(runs),
               "oracle_return": oracle, "oracle_candidates": oracle_candidates(results),
+              "oracle_seeds": {d: [r["seed"] for r in load_runs(results, oracle[f"{d}_source"])]
+                               for d in ("backward", "forward") if oracle.get(f"{d}_source")},
               "interval": "95% Student-t interval across seeds (seeds are the units)",
               "fraction": "seed's mean return after 1 step / mean over oracle seeds of the oracle's return "
                           "(each direction: the stronger of its oracle runs)"})

@@ -48,6 +48,7 @@ def test_headline_divides_by_the_stronger_oracle_per_seed(summ, tmp_path):
     assert h["seeds"] == [0, 3]
     assert h["oracle_return"]["backward"] == pytest.approx(400) and h["oracle_return"]["backward_source"] == "oracle_backward_relu_8M"
     assert h["oracle_return"]["forward"] == pytest.approx(100)
+    assert h["oracle_seeds"] == {"backward": [0], "forward": [0]}  # the seeds of the chosen runs, not of the weaker
     assert h["backward"]["fraction_1step_per_seed"] == pytest.approx([0.5, 0.8])
     assert h["backward"]["fraction_1step"] == pytest.approx(0.65)
     assert h["direction_average"]["fraction_1step_per_seed"] == pytest.approx([(0.5 + 0.5) / 2, (0.8 + 0.8) / 2])
