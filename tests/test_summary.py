@@ -162,7 +162,7 @@ def test_tables_print_the_registry_labels(summ, tmp_path):
 
 def test_speed_macros_read_the_benchmarks_by_hand(tmp_path):
     """Made-up benchmark JSON: the A/B medians and the update medians (2.0 and 1.0 s of rounds 1.5/2.5 and 0.5/1.5),
-    the sampler's ratio, the warm-start medians at the largest count and the line-search shares; a missing file
+    the sampler A/B, the warm-start medians at the largest count and the line-search shares; a missing file
     leaves its macros at n/a."""
     speed = load_script("summary_speed")
     assert set(speed.speed_macros(tmp_path).values()) == {"n/a"}
@@ -176,8 +176,11 @@ def test_speed_macros_read_the_benchmarks_by_hand(tmp_path):
     (tmp_path / "benchmark_update_parts.json").write_text(json.dumps(
         {"per_update": {"evaluation": 2.81}, "shares": {"evaluation": 0.12, "product": 0.7},
          "seconds_each": {"evaluation": 0.25, "product": 0.31}}))
+    (tmp_path / "ab_sampler_mjbatch_per_thread.json").write_text(json.dumps(
+        {"median_a": {"sampler_sps": 27000, "ratio_vs_physics": 0.657}, "median_b": {"sampler_sps": 28150, "ratio_vs_physics": 0.696},
+         "ratio_b_over_a": {"sampler_sps": 1.0436}}))
     m = speed.speed_macros(tmp_path)
+    assert (m["spSamplerOld"], m["spSamplerNew"], m["spSamplerRatio"], m["spPhysOld"], m["spPhysNew"]) == ("27.0", "28.1", "1.04", "0.66", "0.70")
     assert (m["spIterFull"], m["spIterFive"], m["spIterRatio"], m["spUpdFull"], m["spUpdFive"]) == ("4.0", "3.0", "0.75", "2.0", "1.0")
     assert (m["spPrevCos"], m["spColdCos"], m["spWarmCos"], m["spColdGain"], m["spWarmGain"]) == ("0.07", "0.72", "0.49", "0.082", "0.071")
     assert (m["spLsEvals"], m["spLsShare"], m["spProductShare"], m["spEvalS"]) == ("2.8", "0.12", "0.70", "0.25")
-    assert m["spReplay"] == "n/a"
