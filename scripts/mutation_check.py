@@ -130,6 +130,10 @@ SCRIPT_MUTATIONS = [
      "return results / name", "summary_runs.py"),
     ("summary: ablation rows labelled by the entry's label", "labels = ablation_rows(REGISTRY)",
      'labels = {n: REGISTRY[n]["label"] for n in ablation_rows(REGISTRY)}', "summary_tex.py"),
+    ("velocity: goal at the split counted as slow", 'for name, k in (("slow", goals < split), ("fast", goals >= split)):',
+     'for name, k in (("slow", goals <= split), ("fast", goals >= split)):', "velocity_summary.py"),
+    ("velocity: an unchanged return counted as worse", "append(float((change < 0).mean()))",
+     "append(float((change <= 0).mean()))", "velocity_summary.py"),
     ("summary: oracle candidates include the velocity family", 'if e.get("direction") and e["family"] == "direction"}',
      'if e.get("direction") or e["role"] == "oracle"}', "registry.py"),
 ]

@@ -42,6 +42,31 @@ def gap_closed(returns: list, oracle: float) -> list:
     return ((r - r[0]) / (oracle - r[0])).tolist()
 
 
+def by_goal(results: Path, split: float = 1.0) -> dict | None:
+    """Where on the test goals MAML's first step helps: per seed, the goals below `split` ('slow') and from it
+    up ('fast'), the mean change of the return after one step, R_1 - R_0 per goal, and the share of goals whose
+    return one step lowers. Seeds are the units (means over seeds alongside). None if a seed's eval.json has no
+    goals."""
+    out = {"split": split}
+    for d in sorted((results / ENTRIES["maml"]["out"]).glob("seed*/eval.json"), key=lambda p: int(p.parent.name[4:])):
+        test = json.loads(d.read_text())["test"]
+        if "goals" not in test:
+            return None
+        goals, r = np.asarray(test["goals"]), np.asarray(test["per_run"])
+        for name, k in (("slow", goals < split), ("fast", goals >= split)):
+            change = r[k, 1] - r[k, 0]
+            e = out.setdefault(name, {"gain_1step_per_seed": [], "share_worse_1step_per_seed": []})
+            e["gain_1step_per_seed"].append(float(change.mean()))
+            e["share_worse_1step_per_seed"].append(float((change < 0).mean()))
+    for name in ("slow", "fast"):
+        if name not in out:
+            return None
+        e = out[name]
+        e["gain_1step"], e["share_worse_1step"] = (float(np.mean(e["gain_1step_per_seed"])),
+                                                   float(np.mean(e["share_worse_1step_per_seed"])))
+    return out
+
+
 def wall_minutes(results: Path, method: str, seeds) -> list:
     """Training wall time per seed in minutes and environment steps, from each run's last metrics line."""
     out = []
@@ -81,6 +106,7 @@ def velocity_summary(results: Path) -> dict | None:
     p = PAPER["maml"]
     out["paper_gap_closed"] = gap_closed(p, PAPER["oracle"])
     out["first_sampling_time_ratio"] = first_sampling_ratio(results, out["methods"]["maml"]["seeds"])
+    out["by_goal"] = by_goal(results)
     return out
 
 
@@ -193,6 +219,11 @@ def tex_velocity(v: dict | None, gendir: Path):
               "velGapDepth": f"{v['oracle_return_test'] - maml['test']['returns_mean'][0]:.0f}",
               "velPaperGapDepth": f"{PAPER['oracle'] - PAPER['maml'][0]:.0f}",
               "velAbsVerdict": abs_verdict(maml["test"]["returns_mean"], PAPER["maml"])}
+    bg = v.get("by_goal")  # the first step on slow goals (below the split) and fast ones, means over seeds
+    for name, tag in (("slow", "Slow"), ("fast", "Fast")):
+        macros[f"vel{tag}Worse"] = f"{100 * bg[name]['share_worse_1step']:.0f}" if bg else "n/a"
+        macros[f"vel{tag}Gain"] = f"{bg[name]['gain_1step']:.0f}" if bg else "n/a"
+    macros["velGoalSplit"] = f"{bg['split']:.1f}" if bg else "n/a"
     lines = head + [f"\\newcommand{{\\{k}}}{{{val}}}" for k, val in macros.items()]
     rows = []
     for i, s in enumerate(maml["seeds"]):

@@ -95,3 +95,23 @@ def test_absolute_verdict_names_the_steps_on_each_side(vs):
         "above the paper's after two steps and below it after one and three steps"
     assert vs.abs_verdict([-130.0, -78.6, -66.6, -60.8], paper) == "above the paper's after one, two and three steps"
     assert vs.abs_verdict([-130.0, -90.0, -90.0, -90.0], paper) == "below the paper's after one, two and three steps"
+
+
+def test_by_goal_splits_the_first_step_at_the_goal_speed(vs, tmp_path):
+    """Two MAML seeds with four goals each (0.2, 0.8 slow; 1.0, the split itself, and 1.9 fast). Seed 0: slow
+    changes -10 and +30 (mean +10, half worse), fast +50 and +70; seed 1: slow -20 and -40 (all worse), fast 0 (not
+    worse) and -10 (mean -5, half worse). Means over seeds: slow gain (10 - 30) / 2 = -10, share worse 0.75; fast
+    gain (60 - 5) / 2 = 27.5, share 0.25."""
+    for seed, rows in ((0, [[-50, -60], [-60, -30], [-200, -150], [-300, -230]]),
+                       (1, [[-40, -60], [-50, -90], [-100, -100], [-120, -130]])):
+        d = tmp_path / vs.ENTRIES["maml"]["out"] / f"seed{seed}"
+        d.mkdir(parents=True)
+        (d / "eval.json").write_text(json.dumps({"test": {"goals": [0.2, 0.8, 1.0, 1.9], "per_run": rows}}))
+    b = vs.by_goal(tmp_path)
+    assert b["split"] == 1.0
+    assert b["slow"]["gain_1step_per_seed"] == pytest.approx([10.0, -30.0])
+    assert b["slow"]["share_worse_1step_per_seed"] == pytest.approx([0.5, 1.0])
+    assert b["fast"]["gain_1step_per_seed"] == pytest.approx([60.0, -5.0])
+    assert b["fast"]["share_worse_1step_per_seed"] == pytest.approx([0.0, 0.5])
+    assert (b["slow"]["gain_1step"], b["slow"]["share_worse_1step"]) == pytest.approx((-10.0, 0.75))
+    assert (b["fast"]["gain_1step"], b["fast"]["share_worse_1step"]) == pytest.approx((27.5, 0.25))
