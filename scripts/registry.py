@@ -36,6 +36,8 @@ def load_registry(path) -> dict:
             raise SystemExit(f"error: registry entry {name!r}: status {status!r} is not one of {list(STATUSES)}")
         if e.get("direction") not in (None, "backward", "forward"):
             raise SystemExit(f"error: registry entry {name!r}: direction {e['direction']!r} is not backward or forward")
+        if e.get("reference") and not (e["role"] == "oracle" and e.get("direction")):
+            raise SystemExit(f"error: registry entry {name!r}: only an oracle with a direction can be the reference")
         entries[name] = {**e, "name": name, "family": e.get("family", data.get("family", "direction")),
                          "status": status}
     return entries
@@ -72,6 +74,19 @@ def oracle_protocols(entries: dict) -> dict:
     candidates for each direction's reference return (archived ones included)."""
     return {n: (e["direction"], e["protocol"]) for n, e in entries.items()
             if e.get("direction") and e["family"] == "direction"}
+
+
+def reference_oracles(entries: dict) -> dict:
+    """{direction: name} of the oracle each direction's fractions divide by (`reference = true`): chosen by a
+    rule written before it ran, never by its result, so at most one per direction."""
+    refs = {}
+    for n, e in entries.items():
+        if e.get("reference") and e["family"] == "direction":
+            if e["direction"] in refs:
+                raise SystemExit(f"error: the registry names two {e['direction']} reference oracles: "
+                                 f"{refs[e['direction']]!r} and {n!r}")
+            refs[e["direction"]] = n
+    return refs
 
 
 def table_methods(entries: dict) -> dict:

@@ -39,7 +39,7 @@ def summarize(results: Path):
                               "env_steps": [r["metrics"][-1]["progress/total_env_steps"] for r in runs],
                               "wall_time_s": [round(r["metrics"][-1]["time/wall"], 1) for r in runs]}
         out["methods"][m] = entry
-    oracle = oracles(results)["backward"]
+    oracle = divisor(results)[0]["backward"]
     if oracle:
         out["oracle_return_backward"] = oracle
         out["fraction_of_oracle_backward"] = {

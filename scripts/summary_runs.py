@@ -14,13 +14,14 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from registry import (ablation_rows, composition, final_entry, load_all, oracle_protocols,  # noqa: E402
-                      table_methods, tagged)
+                      reference_oracles, table_methods, tagged)
 from seed_stats import T975, t_interval  # noqa: E402,F401
 
 # what the runs are, where they live and how the report labels them: all from experiments/*.toml
 REGISTRY = load_all()
 ORACLES = oracle_protocols(REGISTRY)  # {name: (direction, protocol)}: candidates for each direction's reference
 ORACLE_RUNS = {d: [name for name, (dd, _) in ORACLES.items() if dd == d] for d in ("backward", "forward")}
+REFERENCES = reference_oracles(REGISTRY)  # {direction: name}: the oracle protocol fixed before it ran
 METHODS = table_methods(REGISTRY)  # {name: label}: the rows of the adaptation tables, in registry order
 FINAL = final_entry(REGISTRY)  # the direction family's final configuration
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"  # the benchmarks' JSON
@@ -120,6 +121,35 @@ def oracles(results: Path, pick=max) -> dict:
     return out
 
 
+def reference(results: Path) -> dict | None:
+    """The designated oracles (REFERENCES), once every seed the registry lists for both has finished:
+    per direction the mean over seeds of the 0-step return (what fractions divide by), the seeds, each
+    seed's return and a 95 % t interval across them. None while any seed is missing: a reference with
+    fewer seeds than its rule says would be a different reference."""
+    out = {}
+    for d in ("backward", "forward"):
+        name = REFERENCES.get(d)
+        if name is None:
+            return None
+        runs = load_runs(results, name)
+        if [r["seed"] for r in runs] != sorted(REGISTRY[name]["seeds"]):
+            return None
+        per_seed = [own_return(r, d) for r in runs]
+        out.update({d: float(np.mean(per_seed)), f"{d}_source": name, f"{d}_seeds": [r["seed"] for r in runs],
+                    f"{d}_per_seed": per_seed, f"{d}_ci95": t_interval(per_seed)})
+    return out
+
+
+def divisor(results: Path) -> tuple:
+    """(oracle, rule): the oracle returns every fraction divides by, and which rule chose them. The
+    designated 3-seed references once they have finished; until then the stronger oracle run of each
+    direction (a weaker reference would flatter the fraction). The rule is written into summary.json."""
+    ref = reference(results)
+    if ref:
+        return ref, "reference: the oracle protocol fixed before it ran (MAML's settings), mean over its seeds"
+    return oracles(results), "stronger oracle run per direction (the designated references have not finished)"
+
+
 def line_search_stats(runs) -> dict:
     """Per seed: meta-iterations whose line search accepted no step (ls_step -1: theta kept), and the
     median number of backtracking steps of the accepted ones."""
@@ -151,15 +181,15 @@ def heldout(results: Path, runs: list, oracle: dict) -> dict | None:
 
 def headline(results: Path) -> dict | None:
     runs = load_runs(results, FINAL)
-    oracle = oracles(results)
+    oracle, rule = divisor(results)
     if not runs or oracle["backward"] is None:
         return None
     h = fractions(runs, oracle)
-    weaker = oracles(results, pick=min)
-    if weaker != oracle and weaker["backward"] and weaker["forward"]:  # the same fractions against the weaker oracles
-        f = fractions(runs, weaker)
-        h["against_weaker_oracles"] = {"oracle_return": weaker, "backward": f["backward"],
-                                       "direction_average": f["direction_average"]}
+    for key, pick in (("against_strongest_oracles", max), ("against_weaker_oracles", min)):
+        other = oracles(results, pick=pick)  # the same fractions against the strongest / weakest oracle runs
+        if any(other[d] != oracle[d] for d in ("backward", "forward")) and other["backward"] and other["forward"]:
+            f = fractions(runs, other)
+            h[key] = {"oracle_return": other, "backward": f["backward"], "direction_average": f["direction_average"]}
     held = heldout(results, runs, oracle)
     if held:
         h["heldout"] = held
@@ -168,19 +198,19 @@ def headline(results: Path) -> dict | None:
     h["line_search"] = line_search_stats(runs)
     h.update({"env_steps_per_seed": [r["metrics"][-1]["progress/total_env_steps"] for r in runs],
               "wall_minutes_per_seed": wall_minutes(runs),
-              "oracle_return": oracle, "oracle_candidates": oracle_candidates(results),
+              "oracle_return": oracle, "oracle_rule": rule, "oracle_candidates": oracle_candidates(results),
               "oracle_seeds": {d: [r["seed"] for r in load_runs(results, oracle[f"{d}_source"])]
                                for d in ("backward", "forward") if oracle.get(f"{d}_source")},
               "interval": "95% Student-t interval across seeds (seeds are the units)",
               "fraction": "seed's mean return after 1 step / mean over oracle seeds of the oracle's return "
-                          "(each direction: the stronger of its oracle runs)"})
+                          f"(each direction: {rule})"})
     return h
 
 
 def ablations(results: Path) -> list:
     """The rows of the ablation table: every registry entry with an `ablation_label` (screening runs,
     ablations of the final configuration and archived full runs) that has finished seeds."""
-    oracle = oracles(results)
+    oracle, _ = divisor(results)
     rows = []
     if oracle["backward"] is None:
         return rows

@@ -110,7 +110,11 @@ def tex_headline(summary, gendir: Path, results: Path):
                                  "hOracleFwdAlt", "hFracBackAlt", "hFracAvgAlt", "hOracleBackSrc", "hOracleFwdSrc",
                                  "hLsRejected", "hLsIters", "hLsMedian", "hLsRejectedIid", "hLsMedianIid",
                                  "oLamBack", "oLamOneBack", "oLamFwd", "oLamOneFwd", "hHeldBack", "hHeldBackCI",
-                                 "hHeldBackMin", "hHeldBackPerSeed", "hHeldAvg", "hHeldAvgCI", "hHeldAvgMin")}
+                                 "hHeldBackMin", "hHeldBackPerSeed", "hHeldAvg", "hHeldAvgCI", "hHeldAvgMin",
+                                 "hOracleBackStrong", "hOracleFwdStrong", "hOracleBackStrongSrc",
+                                 "hOracleFwdStrongSrc", "hFracBackStrong", "hFracAvgStrong",
+                                 *(f"hOracle{t}{x}" for t in ("Back", "Fwd")
+                                   for x in ("Seeds", "PerSeed", "Min", "Max", "Lo", "Hi")))}
     macros.update(oracle_lambda_macros(results))
     for tag in ("Pretrained", "Random", "Maml"):  # k = 0..3, mean over seeds
         m = tagged(REGISTRY, tag)
@@ -142,6 +146,22 @@ def tex_headline(summary, gendir: Path, results: Path):
                for name, (_, proto) in ORACLES.items()}
         macros.update({"hOracleBackSrc": src.get(h["oracle_return"]["backward_source"], "?"),
                        "hOracleFwdSrc": src.get(h["oracle_return"]["forward_source"], "?")})
+        for d, tag in (("backward", "Back"), ("forward", "Fwd")):
+            per_seed = h["oracle_return"].get(f"{d}_per_seed")
+            if per_seed:  # the designated oracle: its seeds and their spread
+                macros.update({f"hOracle{tag}Seeds": ", ".join(map(str, h["oracle_return"][f"{d}_seeds"])),
+                               f"hOracle{tag}PerSeed": ", ".join(f"{x:.1f}" for x in per_seed),
+                               f"hOracle{tag}Min": f"{min(per_seed):.1f}", f"hOracle{tag}Max": f"{max(per_seed):.1f}",
+                               f"hOracle{tag}Lo": f"{h['oracle_return'][f'{d}_ci95'][0]:.1f}",
+                               f"hOracle{tag}Hi": f"{h['oracle_return'][f'{d}_ci95'][1]:.1f}"})
+        strong = h.get("against_strongest_oracles")
+        if strong:
+            macros.update({"hOracleBackStrong": f"{strong['oracle_return']['backward']:.1f}",
+                           "hOracleFwdStrong": f"{strong['oracle_return']['forward']:.1f}",
+                           "hOracleBackStrongSrc": src.get(strong["oracle_return"]["backward_source"], "?"),
+                           "hOracleFwdStrongSrc": src.get(strong["oracle_return"]["forward_source"], "?"),
+                           "hFracBackStrong": f"{strong['backward']['fraction_1step']:.2f}",
+                           "hFracAvgStrong": f"{strong['direction_average']['fraction_1step']:.2f}"})
         alt = h.get("against_weaker_oracles")
         if alt:
             macros.update({"hOracleBackAlt": f"{alt['oracle_return']['backward']:.1f}",

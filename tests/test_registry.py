@@ -148,3 +148,19 @@ def test_runner_continues_skips_and_refuses(reg, tmp_path):
         reg.main([str(registry), "--results", str(tmp_path)])  # 'halted' (stopped) is not even tried
     with pytest.raises(SystemExit, match="halted seed 0 has no eval.json and cannot be rerun"):
         reg.main([str(registry), "--results", str(tmp_path), "--only", "halted"])
+
+
+def test_reference_oracles_are_one_per_direction_and_oracles_only(reg, tmp_path):
+    """`reference = true` names the oracle a direction's fractions divide by: the committed registry names
+    one per direction; a second one for a direction, or a reference that is no oracle, is refused."""
+    registry = registry_module()
+    refs = registry.reference_oracles(registry.load_all())
+    assert set(refs) == {"backward", "forward"}
+    entry = ('[{n}]\nrole = "{role}"\nlabel = "x"\nout = "o/{n}"\nseeds = [0]\nrule = "r"\n'
+             'direction = "backward"\nprotocol = "p"\nreference = true\n')
+    (tmp_path / "a.toml").write_text(entry.format(n="a", role="oracle") + entry.format(n="b", role="oracle"))
+    with pytest.raises(SystemExit, match="two backward reference oracles"):
+        registry.reference_oracles(registry.load_all(tmp_path))
+    (tmp_path / "a.toml").write_text(entry.format(n="a", role="baseline"))
+    with pytest.raises(SystemExit, match="only an oracle with a direction"):
+        registry.load_all(tmp_path)

@@ -62,6 +62,42 @@ def test_headline_divides_by_the_stronger_oracle_per_seed(summ, tmp_path):
     assert h["env_steps_per_seed"] == [400, 400] and h["wall_minutes_per_seed"] == [4.0, 4.0]
 
 
+def test_the_designated_oracles_divide_once_every_seed_has_finished(summ, tmp_path):
+    """The registry's reference oracles (`reference = true`) replace the stronger single run only when all
+    their listed seeds are in; then every fraction divides by the mean of their seeds, and the headline
+    gives each seed's return, a t interval across them, the rule it used and the comparison against the
+    strongest single runs."""
+    r = tmp_path
+    ref_b, ref_f = summ.REFERENCES["backward"], summ.REFERENCES["forward"]
+    seeds = summ.REGISTRY[ref_b]["seeds"]
+    assert len(seeds) == 3 and summ.REGISTRY[ref_f]["seeds"] == seeds
+    _run(r, "oracle_backward_relu_8M", 0, [[800, 0, 0, 0]], [[0, 0, 0, 0]])  # the stronger single run
+    _run(r, "oracle_forward_scale1", 0, [[0, 0, 0, 0]], [[500, 0, 0, 0]])
+    _run(r, "maml", 0, [[0, 200, 0, 0]], [[0, 100, 0, 0]])
+    _run(r, "maml", 1, [[0, 300, 0, 0]], [[0, 50, 0, 0]])
+    for seed, b, f in zip(seeds[:2], (300, 500), (100, 200)):
+        _run(r, ref_b, seed, [[b, 0, 0, 0], [b, 0, 0, 0]], [[0, 0, 0, 0]] * 2)
+        _run(r, ref_f, seed, [[0, 0, 0, 0]], [[f, 0, 0, 0]])
+    h = summ.headline(r)  # two of three seeds: not yet the reference
+    assert h["oracle_return"]["backward"] == pytest.approx(800) and "not finished" in h["oracle_rule"]
+    assert summ.reference(r) is None
+    _run(r, ref_b, seeds[2], [[350, 0, 0, 0], [450, 0, 0, 0]], [[0, 0, 0, 0]] * 2)  # seed mean 400
+    assert summ.reference(r) is None  # the forward reference still lacks a seed
+    _run(r, ref_f, seeds[2], [[0, 0, 0, 0]], [[300, 0, 0, 0]])
+    h = summ.headline(r)
+    o = h["oracle_return"]
+    assert o["backward"] == pytest.approx(400) and o["forward"] == pytest.approx(200)  # (300 + 500 + 400) / 3
+    assert o["backward_per_seed"] == pytest.approx([300, 500, 400]) and o["backward_source"] == ref_b
+    assert o["backward_ci95"] == pytest.approx(summ.t_interval([300, 500, 400]))
+    assert h["oracle_rule"].startswith("reference") and h["oracle_seeds"] == {"backward": seeds, "forward": seeds}
+    assert h["backward"]["fraction_1step_per_seed"] == pytest.approx([0.5, 0.75])
+    assert h["direction_average"]["fraction_1step_per_seed"] == pytest.approx([(0.5 + 0.5) / 2, (0.75 + 0.25) / 2])
+    strong = h["against_strongest_oracles"]
+    assert strong["oracle_return"]["backward"] == pytest.approx(800)
+    assert strong["backward"]["fraction_1step_per_seed"] == pytest.approx([0.25, 0.375])
+    assert summ.divisor(r)[0] == o
+
+
 def test_oracle_lambda_comparison_uses_the_same_seed(summ, tmp_path):
     """The lambda-0.95 oracle is compared with the lambda-1 run of its own seed, not the mean over seeds."""
     r = tmp_path
