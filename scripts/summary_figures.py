@@ -82,9 +82,13 @@ def fig_adaptation(summary, figdir: Path):
             mean = seeds.mean(0)
             ax.errorbar(x, mean, yerr=[mean - ci[:, 0], ci[:, 1] - mean], color=f"C{i}", marker=marker,
                         capsize=3, lw=1.8, label=f"{label} ({len(seeds)} seeds)")
-        ref = summary.get("headline", {}) and summary["headline"]["oracle_return"].get(direction)
-        if ref:
-            ax.axhline(ref, color="k", ls=":", label="oracle of the direction")
+        oracle = (summary.get("headline") or {}).get("oracle_return", {})
+        if oracle.get(direction):
+            seeds_o = oracle.get(f"{direction}_per_seed")
+            ax.axhline(oracle[direction], color="k", ls=":",
+                       label=f"oracle ({len(seeds_o)} seeds, range shaded)" if seeds_o else "oracle")
+            if seeds_o:
+                ax.axhspan(min(seeds_o), max(seeds_o), color="k", alpha=0.08, lw=0)
         ax.set_xticks(range(4))
         ax.set_xlabel("policy-gradient steps at test time")
         ax.set_title("HalfCheetahBackward" if direction == "backward" else "forward task", fontsize=10)

@@ -96,6 +96,8 @@ def test_the_designated_oracles_divide_once_every_seed_has_finished(summ, tmp_pa
     assert strong["oracle_return"]["backward"] == pytest.approx(800)
     assert strong["backward"]["fraction_1step_per_seed"] == pytest.approx([0.25, 0.375])
     assert summ.divisor(r)[0] == o
+    readme = summ.readme_table({"methods": {}, "headline": h, "paper_fraction_of_oracle": {"1_steps": 0.66}})
+    assert f"(400.0, mean of seeds {seeds}: 300.0, 500.0, 400.0)" in readme  # the reader sees each seed
 
 
 def test_oracle_lambda_comparison_uses_the_same_seed(summ, tmp_path):
