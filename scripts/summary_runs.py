@@ -112,10 +112,13 @@ def oracle_candidates(results: Path) -> dict:
 
 
 def oracles(results: Path, pick=max) -> dict:
-    """The reference return per direction: the *stronger* oracle run (pick=max), since a weaker reference
-    would flatter the fraction; pick=min gives the weaker one, for comparison."""
+    """The single oracle runs' return per direction: the *stronger* run (pick=max), since a weaker reference
+    would flatter the fraction; pick=min gives the weaker one, for comparison. The designated references
+    are left out: they divide only as a whole (`reference`), and they are not one of the single runs that
+    the comparisons set beside them."""
     out = {}
     for d, c in oracle_candidates(results).items():
+        c = {k: v for k, v in c.items() if k not in REFERENCES.values()}
         src = pick(c, key=c.get) if c else None
         out[d], out[f"{d}_source"] = (c[src], src) if src else (None, None)
     return out

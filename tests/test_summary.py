@@ -60,6 +60,8 @@ def test_headline_divides_by_the_stronger_oracle_per_seed(summ, tmp_path):
     assert h["line_search"]["rejected_steps_per_seed"] == [1, 1]
     assert h["line_search"]["median_backtracks_of_accepted_per_seed"] == [2.0, 2.0]
     assert h["env_steps_per_seed"] == [400, 400] and h["wall_minutes_per_seed"] == [4.0, 4.0]
+    readme = summ.readme_table({"methods": {}, "headline": h, "paper_fraction_of_oracle": {"1_steps": 0.66}})
+    assert "(400.0, oracle_backward_relu_8M, seeds [0])" in readme  # which run, and on how many seeds
 
 
 def test_the_designated_oracles_divide_once_every_seed_has_finished(summ, tmp_path):
@@ -98,6 +100,29 @@ def test_the_designated_oracles_divide_once_every_seed_has_finished(summ, tmp_pa
     assert summ.divisor(r)[0] == o
     readme = summ.readme_table({"methods": {}, "headline": h, "paper_fraction_of_oracle": {"1_steps": 0.66}})
     assert f"(400.0, mean of seeds {seeds}: 300.0, 500.0, 400.0)" in readme  # the reader sees each seed
+
+
+def test_a_stronger_reference_neither_divides_early_nor_hides_the_single_runs(summ, tmp_path):
+    """References stronger than every single run: with a seed missing the single runs still divide (a
+    partial reference is no reference); once complete, the comparison row is the strongest single run,
+    not the reference again."""
+    r = tmp_path
+    ref_b, ref_f = summ.REFERENCES["backward"], summ.REFERENCES["forward"]
+    seeds = summ.REGISTRY[ref_b]["seeds"]
+    _run(r, "oracle_backward_relu_8M", 0, [[400, 0, 0, 0]], [[0, 0, 0, 0]])
+    _run(r, "oracle_forward_scale1", 0, [[0, 0, 0, 0]], [[100, 0, 0, 0]])
+    _run(r, "maml", 0, [[0, 200, 0, 0]], [[0, 50, 0, 0]])
+    for seed in seeds[:2]:
+        _run(r, ref_b, seed, [[900, 0, 0, 0]], [[0, 0, 0, 0]])
+        _run(r, ref_f, seed, [[0, 0, 0, 0]], [[500, 0, 0, 0]])
+    h = summ.headline(r)
+    assert (h["oracle_return"]["backward"], h["oracle_return"]["forward"]) == pytest.approx((400, 100))
+    _run(r, ref_b, seeds[2], [[900, 0, 0, 0]], [[0, 0, 0, 0]])
+    _run(r, ref_f, seeds[2], [[0, 0, 0, 0]], [[500, 0, 0, 0]])
+    h = summ.headline(r)
+    assert (h["oracle_return"]["backward"], h["oracle_return"]["forward"]) == pytest.approx((900, 500))
+    strong = h["against_strongest_oracles"]["oracle_return"]
+    assert (strong["backward"], strong["backward_source"]) == (pytest.approx(400), "oracle_backward_relu_8M")
 
 
 def test_oracle_lambda_comparison_uses_the_same_seed(summ, tmp_path):
