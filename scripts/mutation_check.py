@@ -143,6 +143,8 @@ SCRIPT_MUTATIONS = [
      'if e.get("direction") or e["role"] == "oracle"}', "registry.py"),
     ("README: the backward oracle's sentence lists the forward seeds",
      'for x in o["backward_per_seed"])', 'for x in o["forward_per_seed"])', "summary_tables.py"),
+    ("summary: the reference counted among the single oracle runs",
+     "c = {k: v for k, v in c.items() if k not in REFERENCES.values()}", "c = dict(c)", "summary_runs.py"),
 ]
 
 
