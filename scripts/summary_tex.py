@@ -81,8 +81,11 @@ LEVERS = composition("levers")
 
 def lever_rows(summary) -> list:
     """Rows of the discussion's compact table: the fraction of the oracle after one step averaged over both
-    directions, mean over the screened seeds, without and with each lever (final runs on the same seeds)."""
+    directions, mean over the screened seeds, without and with each lever (final runs on the same seeds).
+    A `\midrule` separates levers of different `group`s (adopted at 6.4 M steps, against the final runs, against
+    final_screen), so the table's caption can refer to its rules."""
     by_name, h, rows = {a["name"]: a for a in summary["ablations"]}, summary.get("headline"), []
+    group = None
     for lv in LEVERS:
         lever, variant = lv["text"], lv["with"]
         base = None if lv["without"] == FINAL else lv["without"]
@@ -96,6 +99,9 @@ def lever_rows(summary) -> list:
         mine = dict(zip(v["seeds"], v["fraction_1step_direction_average_per_seed"]))
         seeds = [s for s in v["seeds"] if s in other]       # the seeds both sides ran
         without, with_ = np.mean([other[s] for s in seeds]), np.mean([mine[s] for s in seeds])
+        if rows and lv.get("group") != group:
+            rows.append(r"\midrule")
+        group = lv.get("group")
         rows.append(f"{lever} & {v['env_steps'] / 1e6:.1f} & {', '.join(map(str, seeds))} & "
                     f"{without:.2f} & {with_:.2f} \\\\")
     return rows

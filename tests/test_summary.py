@@ -191,6 +191,7 @@ def test_lever_rows_compare_on_the_seeds_both_sides_ran(summ):
     head = {"seeds": [0, 1, 2, 3], "direction_average": {"fraction_1step_per_seed": [0.9, 0.6, 0.9, 0.8]}}
     rows = summ.lever_rows({"ablations": ab, "headline": head})
     assert rows == ["10 tasks per meta-batch instead of 20 & 6.4 & 0, 1 & 0.20 & 0.50 \\\\",
+                    "\\midrule",  # the two levers belong to different groups (adopted / against the final runs)
                     "inner step 0.2 instead of 0.1 & 20.0 & 1, 3 & 0.70 & 0.60 \\\\"]
 
 
