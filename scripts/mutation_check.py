@@ -145,6 +145,14 @@ SCRIPT_MUTATIONS = [
      'for x in o["backward_per_seed"])', 'for x in o["forward_per_seed"])', "summary_tables.py"),
     ("summary: the reference counted among the single oracle runs",
      "c = {k: v for k, v in c.items() if k not in REFERENCES.values()}", "c = dict(c)", "summary_runs.py"),
+    ("screening: a tie with final_screen counts as a win", 'if gate["kind"] == "beat" and not mine[s] > base[s]:',
+     'if gate["kind"] == "beat" and not mine[s] >= base[s]:', "summary_tables.py"),
+    ("screening: hvp_tasks5's tolerance ignored", "if mine[s] < base[s] - gate[\"tolerance\"]:",
+     "if mine[s] < base[s] - 1.0:", "summary_tables.py"),
+    ("screening: the variant beside final_screen's first seed", "{b_avg[s]:.3f}", "{b_avg[seeds[0]]:.3f}",
+     "summary_tables.py"),
+    ("lever table: no rule between the groups", 'if rows and lv.get("group") != group:', "if False:",
+     "summary_tex.py"),
 ]
 
 

@@ -71,6 +71,56 @@ def adoption_macros(summary, row_name: str, prefix: str) -> dict:
     return out
 
 
+def gate_verdict(gate: dict, mine: dict, base: dict, wall: dict, base_wall: dict, planned: list) -> str:
+    """The rule for going on of one screened variant (its registry `gate`), applied per seed to the one-step
+    fraction averaged over both directions; `mine` / `base`: {seed: fraction} of the variant and of
+    final_screen, `wall` / `base_wall`: {seed: minutes}, `planned`: the seeds its rule names.
+    'beat': out at the first seed where it does not beat final_screen (the rule needs every seed), on only when
+    every planned seed is in. 'match': out at the first seed below `floor`, more than `tolerance` behind, or
+    not faster; adopted only when every planned seed is in."""
+    seeds = [s for s in planned if s in mine and s in base]
+    for s in seeds:
+        if gate["kind"] == "beat" and not mine[s] > base[s]:
+            return f"out: behind on seed {s}"
+        if gate["kind"] == "match":
+            if mine[s] < gate["floor"]:
+                return f"not adopted: below {gate['floor']} on seed {s}"
+            if mine[s] < base[s] - gate["tolerance"]:
+                return f"not adopted: more than {gate['tolerance']} behind on seed {s}"
+            if not wall[s] < base_wall[s]:
+                return f"not adopted: not faster on seed {s}"
+    if len(seeds) < len(planned):
+        return "pending (ahead on seed " + ", ".join(map(str, seeds)) + ")" if seeds else "pending"
+    return "goes on to seeds 0--4" if gate["kind"] == "beat" else "adopted"
+
+
+def screen_rows(summary, entries: dict, base: str = "final_screen") -> list:
+    """Rows of the full-budget screening table: per variant with a `gate` and seed it shares with `base`, the
+    one-step fraction averaged over both directions and the backward one (variant / base), minutes per seed
+    (variant / base), and on the variant's last row its rule's verdict (gate_verdict)."""
+    by_name = {a["name"]: a for a in summary.get("ablations", [])}
+    if base not in by_name:
+        return []
+    per_seed = lambda row, key: dict(zip(row["seeds"], row[key]))
+    b = by_name[base]
+    b_avg, b_back = per_seed(b, "fraction_1step_direction_average_per_seed"), per_seed(b, "fraction_1step_backward_per_seed")
+    b_wall = per_seed(b, "wall_minutes_per_seed")
+    rows = []
+    for name, e in entries.items():
+        if "gate" not in e or name not in by_name:
+            continue
+        v = by_name[name]
+        avg, back = per_seed(v, "fraction_1step_direction_average_per_seed"), per_seed(v, "fraction_1step_backward_per_seed")
+        wall = per_seed(v, "wall_minutes_per_seed")
+        seeds = [s for s in e["seeds"] if s in avg and s in b_avg]
+        verdict = gate_verdict(e["gate"], avg, b_avg, wall, b_wall, list(e["seeds"]))
+        for i, s in enumerate(seeds):
+            rows.append(f"{e['label'] if i == 0 else ''} & {s} & {avg[s]:.3f} & {b_avg[s]:.3f} & "
+                        f"{back[s]:.3f} & {b_back[s]:.3f} & {wall[s]:.0f} & {b_wall[s]:.0f} & "
+                        f"{verdict if i == len(seeds) - 1 else ''} \\\\")
+    return rows
+
+
 HPARAMS = [("horizon", "horizon $H$"), ("meta_batch_size", "tasks per meta-batch $K$"),
            ("traj_per_task", "trajectories per task $N$"), ("inner_lr", "inner step size $\\alpha$ (training)"),
            ("inner_steps", "inner steps (training)"), ("eval_inner_lrs", "test-time step sizes"),

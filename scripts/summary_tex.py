@@ -182,6 +182,8 @@ def tex_headline(summary, gendir: Path, results: Path):
         if fa:
             macros.update(fraction_macros("hFracAvg", fa))
     (gendir / "levers.tex").write_text("\n".join(lever_rows(summary)) + "\n")
+    (gendir / "screen.tex").write_text("\n".join(screen_rows(summary, REGISTRY)
+                                                 or [r"\multicolumn{9}{c}{(no screening run finished yet)} \\"]) + "\n")
     (gendir / "per_seed.tex").write_text("\n".join(rows or [r"\multicolumn{7}{c}{(no MAML run yet)} \\"])
                                          + "\n\\bottomrule\n")
     cmp = summary.get("curvature_comparison") or {"pairs": []}

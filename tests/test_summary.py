@@ -248,3 +248,38 @@ def test_speed_macros_read_the_benchmarks_by_hand(tmp_path):
     assert (m["spIterFull"], m["spIterFive"], m["spIterRatio"], m["spUpdFull"], m["spUpdFive"]) == ("4.0", "3.0", "0.75", "2.0", "1.0")
     assert (m["spPrevCos"], m["spColdCos"], m["spWarmCos"], m["spColdGain"], m["spWarmGain"]) == ("0.07", "0.72", "0.49", "0.082", "0.071")
     assert (m["spLsEvals"], m["spLsShare"], m["spProductShare"], m["spEvalS"]) == ("2.8", "0.12", "0.70", "0.25")
+
+
+def test_gate_verdicts_apply_the_rules_written_before_the_screening_runs(summ):
+    """direction_next.toml's rules, by hand. 'beat': a variant is out at the first seed where it does not
+    beat final_screen (a tie is not a win), goes on only with every planned seed ahead. 'match'
+    (hvp_tasks5): each seed at least the floor, within the tolerance of final_screen and faster."""
+    beat, match = {"kind": "beat"}, {"kind": "match", "floor": 0.66, "tolerance": 0.03}
+    base, wall = {5: 0.70, 6: 0.68}, {5: 17.0, 6: 17.0}
+    v = summ.gate_verdict
+    assert v(beat, {5: 0.71, 6: 0.69}, base, wall, wall, [5, 6]) == "goes on to seeds 0--4"
+    assert v(beat, {5: 0.71, 6: 0.68}, base, wall, wall, [5, 6]) == "out: behind on seed 6"  # tie on 6
+    assert v(beat, {5: 0.60}, base, wall, wall, [5, 6]) == "out: behind on seed 5"  # decided before seed 6
+    assert v(beat, {5: 0.75}, base, wall, wall, [5, 6]) == "pending (ahead on seed 5)"
+    fast = {5: 12.0, 6: 12.0}
+    assert v(match, {5: 0.68, 6: 0.66}, base, fast, wall, [5, 6]) == "adopted"  # 0.66 >= 0.68 - 0.03
+    assert v(match, {5: 0.68, 6: 0.64}, base, fast, wall, [5, 6]) == "not adopted: below 0.66 on seed 6"
+    assert v(match, {5: 0.665, 6: 0.68}, base, fast, wall, [5, 6]) == \
+        "not adopted: more than 0.03 behind on seed 5"  # 0.665 < 0.70 - 0.03
+    assert v(match, {5: 0.70, 6: 0.68}, base, {5: 12.0, 6: 17.0}, wall, [5, 6]) == "not adopted: not faster on seed 6"
+
+
+def test_screen_rows_pair_each_variant_with_final_screen_on_the_same_seed(summ):
+    """One row per screened seed, the variant's numbers beside final_screen's of the same seed (not another
+    seed's, not a mean), the verdict on the variant's last row; entries without a gate are not rows."""
+    def row(name, seeds, avg, back, wall):
+        return {"name": name, "seeds": seeds, "fraction_1step_direction_average_per_seed": avg,
+                "fraction_1step_backward_per_seed": back, "wall_minutes_per_seed": wall}
+    summary = {"ablations": [row("final_screen", [5, 6], [0.70, 0.60], [0.75, 0.55], [17.0, 18.0]),
+                             row("k40", [6, 5], [0.65, 0.72], [0.64, 0.80], [15.0, 14.0])]}
+    entries = {"final_screen": {"seeds": [5, 6], "label": "final"},
+               "k40": {"seeds": [5, 6], "label": "K = 40", "gate": {"kind": "beat"}}}
+    assert summ.screen_rows(summary, entries) == [
+        "K = 40 & 5 & 0.720 & 0.700 & 0.800 & 0.750 & 14 & 17 &  \\\\",
+        " & 6 & 0.650 & 0.600 & 0.640 & 0.550 & 15 & 18 & goes on to seeds 0--4 \\\\"]
+    assert summ.screen_rows({"ablations": summary["ablations"][1:]}, entries) == []  # no base, no rows
