@@ -31,6 +31,9 @@ ORDER = ["test_references.py", "test_velocity_summary.py", "test_summary.py", "t
 
 # (name, exact snippet in one lib cell, replacement)
 MUTATIONS = [
+    ("promp: Adam restarted at every meta-iteration", "if adam_state is not None and not cfg.promp_reset_adam:",
+     "if False:"),
+    ("checkpoint: the outer step's state not saved", 'state["outer_state"] = outer_state', "pass"),
     ("gae: gamma dropped from delta", "deltas = rewards + gamma * next_values - values", "deltas = rewards + next_values - values"),
     ("gae: lambda dropped", "adv = discounted_cumsum(deltas, gamma * lam)", "adv = discounted_cumsum(deltas, gamma)"),
     ("gae: bootstrap b_T = b_{T-1}", "torch.cat([values[1:], torch.zeros_like(values[:1])], dim=0)", "torch.cat([values[1:], values[-1:]], dim=0)"),

@@ -1,4 +1,5 @@
 """Inner step, meta-gradient against finite differences, conjugate gradient and line search."""
+import dataclasses
 import math
 
 import numpy as np
@@ -194,9 +195,43 @@ def test_promp_first_adam_step_moves_each_parameter_by_lr_against_its_gradient_s
     """Adam's first step is lr * g / (|g| + eps): a step of lr against the sign of every gradient entry."""
     cfg, _, theta, problem, _ = _fixed_problem(nb, inner_objective="lvc", outer="promp", promp_steps=1,
                                                promp_lr=1e-3)
-    new, info = nb.meta_update(problem, theta, cfg, max_kl=cfg.max_kl)
+    new, info, adam = nb.meta_update(problem, theta, cfg, max_kl=cfg.max_kl)
     g = _meta_grad(nb, problem, theta)
     step = nb.flat(new.values()) - nb.flat(theta.values())
     big = g.abs() > 1e-5
     torch.testing.assert_close(step[big], -1e-3 * torch.sign(g[big]), rtol=1e-3, atol=1e-9)
     assert info["loss_before"] == pytest.approx(float(-problem.adv.mean()), abs=1e-12)
+
+
+def _promp_grad(nb, problem, theta, cfg):
+    """The gradient of the ProMP loss at theta, its KL penalty anchored at theta (as promp_step anchors it)."""
+    old_pre, pre_obs = _promp_inputs(nb, problem, theta)
+    th = {k: v.clone().requires_grad_(True) for k, v in theta.items()}
+    loss, _ = nb.promp_loss(problem, th, old_pre, pre_obs, cfg)
+    return nb.flat(torch.autograd.grad(loss, list(th.values())))
+
+
+def test_promp_carries_adams_moments_across_meta_iterations(nb):
+    """Two meta-updates of one Adam step each, the state of the first passed to the second, against Adam
+    written out by hand: m_t = b1 m + (1 - b1) g, v_t = b2 v + (1 - b2) g^2, step lr * m_t / (1 - b1^t) /
+    (sqrt(v_t / (1 - b2^t)) + eps) with t = 2 at the second update. With promp_reset_adam the second update is a
+    fresh Adam's first step, lr * sign(g), and no state is returned."""
+    cfg, _, theta0, problem, _ = _fixed_problem(nb, inner_objective="lvc", outer="promp", promp_steps=1,
+                                                promp_lr=1e-3)
+    lr, b1, b2, eps = 1e-3, 0.9, 0.999, 1e-8
+    theta1, _, adam = nb.meta_update(problem, theta0, cfg, max_kl=cfg.max_kl)
+    theta2, _, adam2 = nb.meta_update(problem, theta1, cfg, max_kl=cfg.max_kl, outer_state=adam)
+    g1, g2 = _promp_grad(nb, problem, theta0, cfg), _promp_grad(nb, problem, theta1, cfg)
+    m1, v1 = (1 - b1) * g1, (1 - b2) * g1 ** 2
+    m2, v2 = b1 * m1 + (1 - b1) * g2, b2 * v1 + (1 - b2) * g2 ** 2
+    step = lr * (m2 / (1 - b1 ** 2)) / ((v2 / (1 - b2 ** 2)).sqrt() + eps)
+    got = nb.flat(theta2.values()) - nb.flat(theta1.values())
+    torch.testing.assert_close(got, -step, rtol=1e-4, atol=1e-9)
+    assert not torch.allclose(step, lr * torch.sign(g2), rtol=0.05)  # the carried moments matter here
+    assert int(adam2["state"][0]["step"]) == 2 and int(adam["state"][0]["step"]) == 1  # adam not modified
+    fresh = dataclasses.replace(cfg, promp_reset_adam=True)
+    theta2f, _, none = nb.meta_update(problem, theta1, fresh, max_kl=cfg.max_kl, outer_state=adam)
+    big = g2.abs() > 1e-5
+    torch.testing.assert_close((nb.flat(theta2f.values()) - nb.flat(theta1.values()))[big], -lr * torch.sign(g2[big]),
+                               rtol=1e-3, atol=1e-9)
+    assert none is None

@@ -1,4 +1,5 @@
 """Config validation, non-finite guard, checkpoints, resume after SIGKILL, determinism."""
+import dataclasses
 import json
 import os
 import pickle
@@ -204,3 +205,21 @@ def test_scripts_report_bad_input_clearly(root, tmp_path):
     tr = subprocess.run([sys.executable, str(root / "scripts" / "meta_train.py"), "--out", str(tmp_path / "r"),
                          "--size", "smoke", "--set", "gamma=2"], capture_output=True, text=True)
     assert tr.returncode != 0 and "config field 'gamma' = 2" in tr.stderr and "Traceback" not in tr.stderr
+
+
+def test_a_promp_run_resumes_with_its_adam_state(nb, tmp_path):
+    """ProMP's Adam state is checkpointed with theta: 2 + 2 iterations (stopped, then resumed) are the 4-iteration
+    run bit for bit. A ProMP checkpoint without that state is refused, not silently resumed with a fresh Adam."""
+    cfg = _small(nb, meta_iterations=4, outer="promp", promp_steps=2, checkpoint_every=2)
+    _, want, want_m = nb.train(cfg, tmp_path / "straight", progress=False)
+    nb.train(cfg, tmp_path / "resumed", progress=False, stop_after=2)
+    assert "outer_state" in torch.load(tmp_path / "resumed" / "checkpoint.pt")
+    _, got, got_m = nb.train(cfg, tmp_path / "resumed", progress=False)
+    assert _strip_time(got_m) == _strip_time(want_m)
+    for k in want:
+        assert torch.equal(want[k], got[k])
+    state = torch.load(tmp_path / "resumed" / "checkpoint.pt")
+    del state["outer_state"]
+    torch.save(state, tmp_path / "resumed" / "checkpoint.pt")
+    with pytest.raises(nb.CheckpointError, match="no Adam state"):
+        nb.train(dataclasses.replace(cfg, meta_iterations=5), tmp_path / "resumed", progress=False)
