@@ -81,7 +81,7 @@ MUTATIONS = [
     ("promp: clip range doubled", "clipped = torch.clamp(ratio, 1 - cfg.promp_clip, 1 + cfg.promp_clip)", "clipped = torch.clamp(ratio, 1 - 2 * cfg.promp_clip, 1 + 2 * cfg.promp_clip)"),
     ("promp: kl rewarded", "return surrogate + cfg.promp_kl_coef * kl_pre, kl_pre", "return surrogate - cfg.promp_kl_coef * kl_pre, kl_pre"),
     ("kl schedule: bound shrinks linearly, not its square root", "return cfg.max_kl * (1 - (it - i0) / (I - i0)) ** 2", "return cfg.max_kl * (1 - (it - i0) / (I - i0))"),
-    ("kl schedule: the loop keeps max_kl", "max_kl=kl_bound(cfg, it), check=check)", "max_kl=cfg.max_kl, check=check)"),
+    ("kl schedule: the loop keeps max_kl", "max_kl=kl_bound(cfg, it),\n", "max_kl=cfg.max_kl,\n"),
     ("kl schedule: resume ignores the past bounds", "if any(kl_bound(old, i) != kl_bound(cfg, i) for i in range(done)):", "if False:"),
     ("guard: non-finite passes", "if not bool(torch.isfinite(t).all()):", "if False:"),
     ("step sizes: factors detached", "return {k: lr * params[scale_key(k)] for k in net}", "return {k: lr * params[scale_key(k)].detach() for k in net}"),
