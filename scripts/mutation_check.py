@@ -154,6 +154,10 @@ SCRIPT_MUTATIONS = [
      "if mine[s] < base[s] - 1.0:", "summary_tables.py"),
     ("screening: the variant beside final_screen's first seed", "{b_avg[s]:.3f}", "{b_avg[seeds[0]]:.3f}",
      "summary_tables.py"),
+    ("summary: late change against the run's first iterations", "both[-window - lag:-lag].mean()",
+     "both[:window].mean()", "summary_runs.py"),
+    ("targets: a seed at exactly 0.66 counted as below", 'if f < TARGETS["seed"]]', 'if f <= TARGETS["seed"]]',
+     "summary_tables.py"),
     ("lever table: no rule between the groups", 'if rows and lv.get("group") != group:', "if False:",
      "summary_tex.py"),
 ]

@@ -71,6 +71,26 @@ def adoption_macros(summary, row_name: str, prefix: str) -> dict:
     return out
 
 
+TARGETS = {"seed": 0.66, "mean": 0.80}  # issue 23: backward >= 0.66 on every seed; both means >= 0.8
+
+
+def target_macros(h) -> dict:
+    """How far the headline is from the targets: \\tgtSeed, \\tgtMean, \\tgtBelow (seeds whose backward fraction
+    is below tgtSeed, or 'none'), \\tgtGapBack / \\tgtGapAvg (target mean minus the mean, 2 places; negative
+    once met), \\tgtLate (the training curves' change over the last 4 M steps, mean over seeds, and its range)."""
+    out = {"tgtSeed": f"{TARGETS['seed']:.2f}", "tgtMean": f"{TARGETS['mean']:.2f}"}
+    out.update({n: "n/a" for n in ("tgtBelow", "tgtGapBack", "tgtGapAvg", "tgtLate")})
+    if not h or not h.get("direction_average"):
+        return out
+    below = [s for s, f in zip(h["seeds"], h["backward"]["fraction_1step_per_seed"]) if f < TARGETS["seed"]]
+    late = h.get("late_change_per_seed")
+    out.update({"tgtBelow": "seed " + ", ".join(map(str, below)) if below else "none",
+                "tgtGapBack": f"{TARGETS['mean'] - h['backward']['fraction_1step']:.2f}",
+                "tgtGapAvg": f"{TARGETS['mean'] - h['direction_average']['fraction_1step']:.2f}",
+                "tgtLate": f"{np.mean(late):+.0f} (per seed {min(late):+.0f} to {max(late):+.0f})" if late else "n/a"})
+    return out
+
+
 def gate_verdict(gate: dict, mine: dict, base: dict, wall: dict, base_wall: dict, planned: list) -> str:
     """The rule for going on of one screened variant (its registry `gate`), applied per seed to the one-step
     fraction averaged over both directions; `mine` / `base`: {seed: fraction} of the variant and of

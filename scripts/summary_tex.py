@@ -122,6 +122,7 @@ def tex_headline(summary, gendir: Path, results: Path):
                                  *(f"hOracle{t}{x}" for t in ("Back", "Fwd")
                                    for x in ("Seeds", "PerSeed", "Min", "Max", "Lo", "Hi")))}
     macros.update(oracle_lambda_macros(results))
+    macros.update(target_macros(h))
     for tag in ("Pretrained", "Random", "Maml"):  # k = 0..3, mean over seeds
         m = tagged(REGISTRY, tag)
         for d in ("backward", "forward"):

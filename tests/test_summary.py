@@ -283,3 +283,22 @@ def test_screen_rows_pair_each_variant_with_final_screen_on_the_same_seed(summ):
         "K = 40 & 5 & 0.720 & 0.700 & 0.800 & 0.750 & 14 & 17 &  \\\\",
         " & 6 & 0.650 & 0.600 & 0.640 & 0.550 & 15 & 18 & goes on to seeds 0--4 \\\\"]
     assert summ.screen_rows({"ablations": summary["ablations"][1:]}, entries) == []  # no base, no rows
+
+
+def test_late_change_compares_the_last_window_with_the_window_lag_iterations_earlier(summ):
+    """By hand: post-update returns rising by 1 per iteration on the backward task, flat at 10 forward; over 80
+    iterations, the last 20 (60..79) minus those ending 50 earlier (10..29) is 50 backward, 25 averaged."""
+    m = [{"returns/post_backward": float(i), "returns/post_forward": 10.0} for i in range(80)]
+    assert summ.late_change([{"seed": 3, "metrics": m}]) == [pytest.approx(25.0)]
+    with pytest.raises(ValueError, match="seed 3: 60 iterations"):
+        summ.late_change([{"seed": 3, "metrics": m[:60]}])
+
+
+def test_target_macros_name_the_seeds_below_and_the_gaps(summ):
+    h = {"seeds": [0, 1, 2], "backward": {"fraction_1step_per_seed": [0.65, 0.70, 0.659], "fraction_1step": 0.67},
+         "direction_average": {"fraction_1step": 0.83}, "late_change_per_seed": [-9.0, 4.0, 26.0]}
+    m = summ.target_macros(h)
+    assert (m["tgtBelow"], m["tgtGapBack"], m["tgtGapAvg"]) == ("seed 0, 2", "0.13", "-0.03")
+    assert m["tgtLate"] == "+7 (per seed -9 to +26)"
+    h["backward"]["fraction_1step_per_seed"] = [0.66, 0.70, 0.67]  # 0.66 itself meets the target
+    assert summ.target_macros(h)["tgtBelow"] == "none"
