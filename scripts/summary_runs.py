@@ -182,7 +182,10 @@ def heldout(results: Path, runs: list, oracle: dict) -> dict | None:
             "backward": f["backward"], "direction_average": f["direction_average"]}
 
 
-def late_change(runs, window: int = 20, lag: int = 50) -> list:
+LATE_WINDOW, LATE_LAG = 20, 50  # late_change's defaults: the last 20 iterations against those 4 M steps earlier
+
+
+def late_change(runs, window: int = LATE_WINDOW, lag: int = LATE_LAG) -> list:
     """Per seed: the training curve's post-update return, averaged over both directions and over the last
     `window` iterations, minus the same average over the `window` iterations ending `lag` iterations earlier
     (with the final runs' 80k steps per iteration, 50 iterations are the last 4 M steps). Positive: still
@@ -214,7 +217,8 @@ def headline(results: Path) -> dict | None:
     order = np.argsort(h["backward"]["fraction_1step_per_seed"])
     h["median_seed"] = h["seeds"][int(order[(len(order) - 1) // 2])]  # the lower median for an even count
     h["line_search"] = line_search_stats(runs)
-    curves = all(len(r["metrics"]) >= 70 and "returns/post_backward" in r["metrics"][-1] for r in runs)
+    curves = all(len(r["metrics"]) >= LATE_WINDOW + LATE_LAG and "returns/post_backward" in r["metrics"][-1]
+                 for r in runs)
     h["late_change_per_seed"] = late_change(runs) if curves else None  # None: runs without such curves
     h.update({"env_steps_per_seed": [r["metrics"][-1]["progress/total_env_steps"] for r in runs],
               "wall_minutes_per_seed": wall_minutes(runs),

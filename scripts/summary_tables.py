@@ -110,7 +110,8 @@ def gate_verdict(gate: dict, mine: dict, base: dict, wall: dict, base_wall: dict
             if not wall[s] < base_wall[s]:
                 return f"not adopted: not faster on seed {s}"
     if len(seeds) < len(planned):
-        return "pending (ahead on seed " + ", ".join(map(str, seeds)) + ")" if seeds else "pending"
+        passed = "ahead" if gate["kind"] == "beat" else "within the rule"
+        return f"pending ({passed} on seed " + ", ".join(map(str, seeds)) + ")" if seeds else "pending"
     return "goes on to seeds 0--4" if gate["kind"] == "beat" else "adopted"
 
 

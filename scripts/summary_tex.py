@@ -82,7 +82,7 @@ LEVERS = composition("levers")
 def lever_rows(summary) -> list:
     """Rows of the discussion's compact table: the fraction of the oracle after one step averaged over both
     directions, mean over the screened seeds, without and with each lever (final runs on the same seeds).
-    A `\midrule` separates levers of different `group`s (adopted at 6.4 M steps, against the final runs, against
+    A `\\midrule` separates levers of different `group`s (adopted at 6.4 M steps, against the final runs, against
     final_screen), so the table's caption can refer to its rules."""
     by_name, h, rows = {a["name"]: a for a in summary["ablations"]}, summary.get("headline"), []
     group = None

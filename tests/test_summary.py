@@ -267,6 +267,7 @@ def test_gate_verdicts_apply_the_rules_written_before_the_screening_runs(summ):
     assert v(match, {5: 0.665, 6: 0.68}, base, fast, wall, [5, 6]) == \
         "not adopted: more than 0.03 behind on seed 5"  # 0.665 < 0.70 - 0.03
     assert v(match, {5: 0.70, 6: 0.68}, base, {5: 12.0, 6: 17.0}, wall, [5, 6]) == "not adopted: not faster on seed 6"
+    assert v(match, {5: 0.70}, base, fast, wall, [5, 6]) == "pending (within the rule on seed 5)"
 
 
 def test_screen_rows_pair_each_variant_with_final_screen_on_the_same_seed(summ):
