@@ -31,6 +31,8 @@ ORDER = ["test_references.py", "test_velocity_summary.py", "test_summary.py", "t
 
 # (name, exact snippet in one lib cell, replacement)
 MUTATIONS = [
+    ("train: a finished run's config record rewritten", 'if start < stop or not (run_dir / "config.json").exists():',
+     "if True:"),
     ("promp: Adam restarted at every meta-iteration", "if adam_state is not None and not cfg.promp_reset_adam:",
      "if False:"),
     ("checkpoint: the outer step's state not saved", 'state["outer_state"] = outer_state', "pass"),

@@ -223,3 +223,18 @@ def test_a_promp_run_resumes_with_its_adam_state(nb, tmp_path):
     torch.save(state, tmp_path / "resumed" / "checkpoint.pt")
     with pytest.raises(nb.CheckpointError, match="no Adam state"):
         nb.train(dataclasses.replace(cfg, meta_iterations=5), tmp_path / "resumed", progress=False)
+
+
+def test_loading_a_finished_run_leaves_its_config_record_alone(nb, tmp_path):
+    """train() on a finished run only loads it: config.json keeps what the run wrote (a field added to the
+    config class later must not appear in an old run's record); a run that trains writes it."""
+    cfg = _small(nb, meta_iterations=2)
+    nb.train(cfg, tmp_path / "run", progress=False)
+    record = tmp_path / "run" / "config.json"
+    old = json.loads(record.read_text())
+    del old["promp_reset_adam"]  # as written before the field existed
+    record.write_text(json.dumps(old, indent=1))
+    nb.train(cfg, tmp_path / "run", progress=False)
+    assert json.loads(record.read_text()) == old
+    nb.train(dataclasses.replace(cfg, meta_iterations=3), tmp_path / "run", progress=False)
+    assert json.loads(record.read_text())["meta_iterations"] == 3 and "promp_reset_adam" in json.loads(record.read_text())
