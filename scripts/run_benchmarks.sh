@@ -5,7 +5,6 @@
 #   bash scripts/run_benchmarks.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export MUJOCO_GL="${MUJOCO_GL:-egl}"
 PY=.venv/bin/python
 run() {  # name, then the benchmark's command line
   local name=$1; shift

@@ -6,6 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export MUJOCO_GL="${MUJOCO_GL:-egl}"
 cd Notebooks
 exec ../.venv/bin/papermill HW14_MAML.ipynb HW14_MAML.ipynb --cwd . --log-output "$@"

@@ -3,5 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export MUJOCO_GL="${MUJOCO_GL:-egl}"
 exec .venv/bin/python -m pytest -q tests "$@"

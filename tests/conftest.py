@@ -1,5 +1,4 @@
 """Shared fixtures: the notebook's own definitions, loaded from Notebooks/HW14_MAML.ipynb."""
-import os
 import sys
 from pathlib import Path
 
@@ -7,9 +6,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("MUJOCO_GL", "egl")
 
 import nbdefs  # noqa: E402
+
+# the notebook's first cell picks MUJOCO_GL for this machine (headless_gl_backend); load it before any test
+# module imports mujoco, so that the whole session, and the subprocesses it starts, render the same way
+nbdefs.load()
 
 
 def pytest_configure(config):

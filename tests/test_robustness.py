@@ -162,10 +162,36 @@ def test_kept_checkpoints_hold_their_iteration(nb, tmp_path):
     assert not (tmp_path / "run" / "checkpoint_iter1.pt").exists()
 
 
-def test_resume_refuses_a_different_config(nb, tmp_path):
+def test_resume_refuses_another_experiment_and_names_what_differs(nb, tmp_path):
     nb.train(_small(nb, meta_iterations=1), tmp_path / "run", progress=False)
-    with pytest.raises(nb.CheckpointError, match="different config"):
-        nb.train(_small(nb, meta_iterations=2, inner_lr=0.2), tmp_path / "run", progress=False)
+    with pytest.raises(nb.CheckpointError, match=r"another experiment \(horizon: checkpoint 20, this config 13; "
+                                                 r"inner_lr: checkpoint 0.1, this config 0.2\)"):
+        nb.train(_small(nb, meta_iterations=2, inner_lr=0.2, horizon=13), tmp_path / "run", progress=False)
+
+
+def test_every_config_field_is_experiment_or_execution_and_never_both(nb):
+    fields = [f.name for f in dataclasses.fields(nb.MAMLConfig)]
+    assert sorted(nb.EXPERIMENT_FIELDS + nb.EXECUTION_FIELDS) == sorted(fields)
+    assert not set(nb.EXPERIMENT_FIELDS) & set(nb.EXECUTION_FIELDS)
+    # what changes the learned parameters is an experiment field; the machine's thread count is not
+    assert {"seed", "inner_lr", "max_kl", "meta_batch_size", "hidden_sizes"} <= set(nb.EXPERIMENT_FIELDS)
+    assert {"num_threads", "record_video"} <= set(nb.EXECUTION_FIELDS)
+
+
+def test_a_finished_run_loads_on_another_machine_and_stays_untouched(nb, tmp_path):
+    """A run trained with 1 thread loads with 8 (another machine's default), and with other execution
+    fields, without retraining; its checkpoint, config.json and metrics.jsonl are not rewritten."""
+    run = tmp_path / "run"
+    _, theta, _ = nb.train(_small(nb, meta_iterations=2, num_threads=1), run, progress=False)
+    files = {f: (run / f).read_bytes() for f in ("checkpoint.pt", "config.json", "metrics.jsonl")}
+    other = _small(nb, meta_iterations=2, num_threads=8, record_video=False, eval_batches=3, checkpoint_every=7)
+    _, loaded, metrics = nb.train(other, run, progress=False)
+    assert len(metrics) == 2 and all(torch.equal(theta[k], loaded[k]) for k in theta)
+    assert {f: (run / f).read_bytes() for f in files} == files
+    cfg = nb.config_from_checkpoint(nb.load_checkpoint(run / "checkpoint.pt"))
+    assert cfg.num_threads == (os.cpu_count() or 1) and nb.experiment_fields(cfg) == nb.experiment_fields(other)
+    with pytest.raises(nb.ConfigError, match="not execution fields"):
+        nb.config_from_checkpoint(nb.load_checkpoint(run / "checkpoint.pt"), inner_lr=0.3)
 
 
 def test_kl_schedule_needs_the_trpo_outer_step(nb):
