@@ -27,10 +27,26 @@ DESELECT = "not notebook_runs and not report_latex and not benchmark_reports"
 # the files in the order they run: fast tests against exact references first, so most mutants die early
 ORDER = ["test_references.py", "test_velocity_summary.py", "test_summary.py", "test_registry.py", "test_scripts.py",
          "test_velocity.py", "test_learning_signal.py", "test_maml.py", "test_curvature.py", "test_step_sizes.py", "test_policy.py", "test_env.py",
-         "test_robustness.py", "test_submission.py"]
+         "test_robustness.py", "test_submission.py", "test_portability.py"]
 
 # (name, exact snippet in one lib cell, replacement)
 MUTATIONS = [
+    ("resume: the machine's thread count compared again",
+     'differ = config_differences(old, cfg, ignore=("meta_iterations", "kl_decay_start"))',
+     'differ = config_differences(old, cfg, ignore=("meta_iterations", "kl_decay_start")) | ({"num_threads": '
+     '(state["config"]["num_threads"], cfg.num_threads)} if state["config"].get("num_threads") != cfg.num_threads else {})'),
+    ("config_from_checkpoint: the training machine's thread count kept",
+     'recorded = {k: v for k, v in state["config"].items() if k != "num_threads"}',
+     'recorded = dict(state["config"])'),
+    ("MUJOCO_GL: egl forced again",
+     'if headless_gl_backend() is not None:  # MuJoCo reads MUJOCO_GL once, when it is imported\n'
+     '    os.environ["MUJOCO_GL"] = headless_gl_backend()',
+     'os.environ.setdefault("MUJOCO_GL", "egl")'),
+    ("MUJOCO_GL: a headless backend off Linux too",
+     'if (system or platform.system()) != "Linux" or environ.get("DISPLAY")',
+     'if (system or platform.system()) not in ("Linux", "Darwin", "Windows") or environ.get("DISPLAY")'),
+    ("train: a finished run's metrics rewritten", "if start < stop:  # a finished run's files are only read",
+     "if True:  # a finished run's files are only read"),
     ("train: a finished run's config record rewritten", 'if start < stop or not (run_dir / "config.json").exists():',
      "if True:"),
     ("promp: Adam restarted at every meta-iteration", "if adam_state is not None and not cfg.promp_reset_adam:",

@@ -19,7 +19,16 @@ RESERVED = ("family", "levers", "curvature_pairs")
 def load_registry(path) -> dict:
     """One registry file's entries by name, each checked for the fields the runner and summary need.
     Every entry gets `name`, `family` (its own, else the file's) and `status` (default "finished")."""
-    data = tomllib.loads(Path(path).read_text())
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise SystemExit(f"error: registry file {path} not found") from None
+    except IsADirectoryError:
+        raise SystemExit(f"error: registry file {path} is a folder, not a TOML file") from None
+    except tomllib.TOMLDecodeError as e:
+        raise SystemExit(f"error: {path} is not valid TOML: {e}") from None
+    except UnicodeDecodeError as e:
+        raise SystemExit(f"error: {path} is not UTF-8 text ({e.reason} at byte {e.start})") from None
     entries = {}
     for name, e in data.items():
         if name in RESERVED:

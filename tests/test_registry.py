@@ -164,3 +164,19 @@ def test_reference_oracles_are_one_per_direction_and_oracles_only(reg, tmp_path)
     (tmp_path / "a.toml").write_text(entry.format(n="a", role="baseline"))
     with pytest.raises(SystemExit, match="only an oracle with a direction"):
         registry.load_all(tmp_path)
+
+
+def test_runner_names_a_missing_or_broken_registry_file_in_one_line(root, tmp_path):
+    """What a typo in the command or in the TOML gets: one line naming the file and the problem, no traceback."""
+    import subprocess
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[x]\nrole = "final"\nlabel = "x\n')  # an unterminated string on line 3
+    cases = [(tmp_path / "nope.toml", "registry file .*nope.toml not found"),
+             (broken, r"broken.toml is not valid TOML: .*line 3"), (tmp_path, "is a folder")]
+    for path, message in cases:
+        r = subprocess.run([sys.executable, str(root / "scripts" / "run_registry.py"), str(path)],
+                           capture_output=True, text=True)
+        assert r.returncode == 1 and r.stdout == "", r.stderr
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
+        assert __import__("re").search(message, lines[0]), lines[0]
