@@ -6,8 +6,8 @@
 
     python scripts/evaluate.py --random-init --seed 0 --task-family velocity --out ...   # goal-velocity family
 
-For each direction (backward = HalfCheetahBackward, forward), or for the goal-velocity family's test
-and extrapolation goals, the JSON holds the per-run mean returns (runs x steps+1), their mean and
+For each direction (backward = HalfCheetahBackward, forward), or for the goal-velocity family's test,
+extrapolation and anchor goals, the JSON holds the per-run mean returns (runs x steps+1), their mean and
 standard error, the step sizes and the evaluation seed.
 """
 import argparse
@@ -72,7 +72,7 @@ def main(argv=None):
            "lrs": list(args.lrs or cfg.eval_inner_lrs)}
     t = time.perf_counter()
     out.update(nb.evaluate_tasks(policy, theta, cfg, n_runs=args.runs, lrs=args.lrs, seed=eval_seed))
-    for name in ("test", "extrapolation") if cfg.task_family == "velocity" else ("backward", "forward"):
+    for name in ("test", "extrapolation", "anchors") if cfg.task_family == "velocity" else ("backward", "forward"):
         print(name, [round(x, 1) for x in out[name]["mean"]], "sem", [round(x, 1) for x in out[name]["sem"]], flush=True)
     out["seconds"] = time.perf_counter() - t
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -60,6 +60,20 @@ def continue_from(entries: dict, e: dict, seed: int, results: Path):
         shutil.copy(src / f, dst / f)
 
 
+def reevaluate(name: str, e: dict, seed: int, results: Path):
+    """The evaluation commands of one finished seed (a random init has nothing to train), logged as a run's."""
+    run = results / e["out"] / f"seed{seed}"
+    if not e.get("evaluate_only") and not (run / "checkpoint.pt").exists():
+        raise SystemExit(f"error: {name} seed {seed} has no checkpoint at {run}: nothing to evaluate again")
+    cmds = commands(name, e, seed, results)
+    with open(results / "logs" / f"{name}-seed{seed}.log", "a") as out:
+        for cmd in cmds if e.get("evaluate_only") else cmds[1:]:
+            rc = subprocess.call(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+            if rc:
+                raise SystemExit(f"error: re-evaluating {name} seed {seed} failed (exit {rc})")
+    print(f"re-evaluated: {name} seed {seed}", flush=True)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("registry")
@@ -67,6 +81,9 @@ def main(argv=None):
     p.add_argument("--seeds", type=int, nargs="+", default=None, help="seeds to run (default: each entry's)")
     p.add_argument("--seed-major", action="store_true", help="all entries of a seed before the next seed")
     p.add_argument("--results", default=str(ROOT / "results"), help="results folder")
+    p.add_argument("--reevaluate", action="store_true",
+                   help="run only the evaluations of finished runs again (after the evaluation protocol changed), "
+                        "overwriting their eval*.json; never trains")
     args = p.parse_args(argv)
     entries = load_registry(args.registry)
     everything = {**load_all(), **entries}  # what continue_from may name
@@ -82,6 +99,9 @@ def main(argv=None):
     results = Path(args.results)
     (results / "logs").mkdir(parents=True, exist_ok=True)
     for name, e, seed in jobs:
+        if args.reevaluate:
+            reevaluate(name, e, seed, results)
+            continue
         if (results / e["out"] / f"seed{seed}" / "eval.json").exists():
             continue
         if not runnable(e):

@@ -2,9 +2,10 @@
 `velocity` object of results/summary.json, report/figures/velocity.pdf and report/generated/velocity.tex.
 
 The measure is the share of the gap between the pre-update return and the oracle's that adaptation
-closes, (R_k - R_0) / (R_oracle - R_0), with R_k a seed's mean return over the 40 test goals after k
+closes, (R_k - R_0) / (R_oracle - R_0), with R_k a seed's mean return over the test goals after k
 steps and R_oracle the mean over the oracle's seeds of its own (0-step) return on the same goals.
-Intervals are 95 % Student-t intervals across seeds.
+Intervals are 95 % Student-t intervals across seeds (training seeds are the units); beside them, the
+standard error of the five-seed mean share over a fresh draw of the stratified test goals (`goal_set_sem`).
 """
 import json
 import sys
@@ -17,10 +18,19 @@ from registry import final_entry, load_all  # noqa: E402
 from seed_stats import t_interval  # noqa: E402
 
 REGISTRY = load_all()
-# the family's runs by method, the entry's name without its family prefix (experiments/velocity.toml)
-ENTRIES = {n.removeprefix("velocity_"): e for n, e in REGISTRY.items() if e["family"] == "velocity"}
+# the family's runs by method, the entry's name without its family prefix (experiments/velocity.toml);
+# its screening entries are summarised apart (`screening`)
+ENTRIES = {n.removeprefix("velocity_"): e for n, e in REGISTRY.items()
+           if e["family"] == "velocity" and e["role"] in ("final", "baseline", "oracle")}
+SCREEN = {n: e for n, e in REGISTRY.items() if e["family"] == "velocity" and e["role"] == "screening"}
+SCREEN_BASE = "velocity_screen"  # what each screened variant is compared with, seed by seed
 METHODS = {m: e["label"] for m, e in ENTRIES.items()}
-GOAL_SETS = {"test": "test goals, U[0, 2]", "extrapolation": "goals beyond training, U[2, 3]"}
+GOAL_SETS = {"test": "test goals in [0, 2]", "extrapolation": "goals beyond training, [2, 3]",
+             "anchors": "the anchors' ten goals"}
+# ../shared/reference/anchors.md: a compact independent MAML-TRPO (LVC, 20 tasks, KL 0.01, one seed, 20 M steps)
+# on the goals 0.1, 0.3, ..., 1.9: mean return after 0, 1, 2, 3 steps
+FLOOR = [-121.0, -64.0, -48.0, -42.0]
+RULE_MARGIN = 0.03  # experiments/velocity.toml: a variant must beat velocity_screen's one-step share by this
 # MAML paper, Figure 5, goal velocity (rllab, 40 test goals; ../shared/reference/anchors.md)
 PAPER = {"maml": [-129.5, -78.6, -66.6, -60.8], "pretrained": [-158.0, -135.4, -128.5, -133.6],
          "random": [-254.8, -254.3, -246.8, -230.8], "oracle": -54.5}
@@ -32,8 +42,42 @@ def seed_returns(results: Path, method: str) -> dict:
     for d in sorted((results / ENTRIES[method]["out"]).glob("seed*"), key=lambda p: int(p.name[4:])):
         if (d / "eval.json").exists():
             e = json.loads((d / "eval.json").read_text())
-            out[int(d.name[4:])] = {g: e[g]["mean"] for g in GOAL_SETS}
+            out[int(d.name[4:])] = {g: e[g]["mean"] for g in GOAL_SETS if g in e}
     return out
+
+
+def per_goal(run_dir: Path, goal_set: str = "test"):
+    """(goals, per-run returns (goals, steps)) of one run's eval.json."""
+    e = json.loads((run_dir / "eval.json").read_text())[goal_set]
+    return np.asarray(e.get("goals", [])), np.asarray(e["per_run"])  # runs before the goals were saved: none
+
+
+def stratified_pairs(goals, low: float = 0.0, high: float = 2.0) -> bool:
+    """Whether goals are two per equal stratum, stratum-major (the notebook's `test_goals`)."""
+    s = len(goals) // 2
+    return len(goals) == 2 * s and s > 0 and np.array_equal(
+        np.floor((np.asarray(goals) - low) / (high - low) * s).astype(int), np.repeat(np.arange(s), 2))
+
+
+def goal_set_sem(maml_runs: list, oracle_runs: list, nb=None) -> float | None:
+    """Standard error of the mean over seeds of the one-step share, over a fresh draw of the test goals and
+    of their trajectories, the training seeds held fixed. The mean share F = mean_s A_s / B_s with
+    A_s = mean_j (y1_sj - y0_sj), B_s = mean_j (o_j - y0_sj), o_j the oracles' mean 0-step return on goal j.
+    Linearised in the per-goal terms, F moves with the mean over goals of
+    z_j = mean_s [(y1_sj - y0_sj) - (A_s / B_s) (o_j - y0_sj)] / B_s, whose standard error over a fresh
+    stratified draw the within-stratum pairs give (`stratified_sem`). maml_runs, oracle_runs: lists of
+    (goals, per_run) of the same goals; None unless they are stratified pairs."""
+    goals = maml_runs[0][0]
+    if not stratified_pairs(goals) or any(not np.array_equal(g, goals) for g, _ in maml_runs + oracle_runs):
+        return None
+    o = np.mean([r[:, 0] for _, r in oracle_runs], axis=0)
+    z = np.zeros(len(goals))
+    for _, r in maml_runs:
+        y0, y1 = r[:, 0], r[:, 1]
+        a, b = np.mean(y1 - y0), np.mean(o - y0)
+        z += ((y1 - y0) - a / b * (o - y0)) / b
+    nb = nb or __import__("nbdefs").load()
+    return float(nb.stratified_sem(z / len(maml_runs)))
 
 
 def gap_closed(returns: list, oracle: float) -> list:
@@ -82,15 +126,17 @@ def velocity_summary(results: Path) -> dict | None:
     runs = {m: seed_returns(results, m) for m in METHODS}
     if not runs["maml"] or not runs["oracle"]:
         return None
-    out = {"oracle_seeds": sorted(runs["oracle"]), "paper_finn2017_fig5_velocity": PAPER, "methods": {}}
-    for g in GOAL_SETS:
+    sets = [g for g in GOAL_SETS if all(g in r for m in ("maml", "oracle") for r in runs[m].values())]
+    out = {"oracle_seeds": sorted(runs["oracle"]), "paper_finn2017_fig5_velocity": PAPER, "methods": {},
+           "goal_sets": sets, "floor_anchors": FLOOR}
+    for g in sets:
         out[f"oracle_return_{g}"] = float(np.mean([r[g][0] for r in runs["oracle"].values()]))
         out[f"oracle_return_{g}_per_seed"] = [r[g][0] for r in runs["oracle"].values()]
     for m, per_seed in runs.items():
         if not per_seed:
             continue
         entry = {"seeds": sorted(per_seed)}
-        for g in GOAL_SETS:
+        for g in sets:
             returns = np.array([per_seed[s][g] for s in entry["seeds"]])      # (seeds, steps)
             gaps = np.array([gap_closed(r, out[f"oracle_return_{g}"]) for r in returns])
             entry[g] = {"returns_per_seed": returns.tolist(), "returns_mean": returns.mean(0).tolist(),
@@ -107,7 +153,42 @@ def velocity_summary(results: Path) -> dict | None:
     out["paper_gap_closed"] = gap_closed(p, PAPER["oracle"])
     out["first_sampling_time_ratio"] = first_sampling_ratio(results, out["methods"]["maml"]["seeds"])
     out["by_goal"] = by_goal(results)
+    dirs = lambda m: [results / ENTRIES[m]["out"] / f"seed{s}" for s in out["methods"][m]["seeds"]]
+    test_goals = per_goal(dirs("maml")[0])[0]
+    out["n_test_goals"] = len(test_goals)
+    out["test_goals_fast_share"] = float(np.mean(test_goals >= 1.0)) if len(test_goals) else None
+    out["gap_closed_1step_sem_goalset"] = goal_set_sem([per_goal(d) for d in dirs("maml")],
+                                                       [per_goal(d) for d in dirs("oracle")])
+    if "anchors" in sets:
+        anchors = np.array(maml["anchors"]["returns_per_seed"])
+        out["anchors_seeds_at_or_above_floor"] = [int(k) for k in (anchors >= np.array(FLOOR)).sum(0)]
+    out["screening"] = screening(results, out)
     return out
+
+
+def screening(results: Path, v: dict) -> list:
+    """One row per finished seed of each screening entry: one-step share on the test goals (against the
+    same oracle), one-step return on the anchors' goals, and, for a variant, the rule's verdict against
+    velocity_screen on the same seed (experiments/velocity.toml: share ahead by RULE_MARGIN, anchors' return
+    not lower)."""
+    rows = []
+    for name, e in SCREEN.items():
+        for d in sorted((results / e["out"]).glob("seed*/eval.json"), key=lambda p: int(p.parent.name[4:])):
+            ev = json.loads(d.read_text())
+            if "anchors" not in ev:
+                continue
+            r = ev["test"]["mean"]
+            rows.append({"entry": name, "label": e["label"], "seed": int(d.parent.name[4:]),
+                         "gap_closed_1step": gap_closed(r, v["oracle_return_test"])[1],
+                         "return_1step": r[1], "anchors_return_1step": ev["anchors"]["mean"][1]})
+    base = {row["seed"]: row for row in rows if row["entry"] == SCREEN_BASE}
+    for row in rows:
+        b = base.get(row["seed"])
+        if row["entry"] != SCREEN_BASE and b:
+            passed = (row["gap_closed_1step"] >= b["gap_closed_1step"] + RULE_MARGIN
+                      and row["anchors_return_1step"] >= b["anchors_return_1step"])
+            row["verdict"] = "passes" if passed else "fails"
+    return rows
 
 
 def first_sampling_ratio(results: Path, seeds) -> float | None:

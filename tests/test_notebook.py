@@ -19,7 +19,7 @@ def test_notebook_runs_top_to_bottom(root, tmp_path, family):
     for name in ("metrics.jsonl", "checkpoint.pt", "evaluation.json", "learning_curves.png", "adaptation.png"):
         assert (run_dir / name).stat().st_size > 0, name
     ev = json.loads((run_dir / "evaluation.json").read_text())
-    sets = ("backward", "forward") if family == "direction" else ("test", "extrapolation")
+    sets = ("backward", "forward") if family == "direction" else ("test", "extrapolation", "anchors")
     assert set(ev) == set(sets)
     assert len(ev[sets[0]]["mean"]) == 4 and ev[sets[0]]["n_runs"] == 4
     if family == "direction":

@@ -180,3 +180,27 @@ def test_runner_names_a_missing_or_broken_registry_file_in_one_line(root, tmp_pa
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
         assert __import__("re").search(message, lines[0]), lines[0]
+
+
+def test_reevaluate_runs_only_the_evaluations(reg, tmp_path, monkeypatch):
+    """--reevaluate: the evaluation commands of each seed, never the training one; a seed without a checkpoint
+    is refused by name; a random init (evaluate_only) is evaluated as it is."""
+    calls = []
+    monkeypatch.setattr(reg.subprocess, "call", lambda cmd, **kw: calls.append(cmd) or 0)
+    reg_file = tmp_path / "r.toml"
+    reg_file.write_text('family = "velocity"\n[m]\nrole = "final"\nlabel = "m"\nout = "final/m"\nseeds = [0, 1]\n'
+                        'size = "full"\nrule = "r"\nextra_evaluations = [{ seed_offset = 9000, out = "eval_heldout.json" }]\n'
+                        '[r]\nrole = "baseline"\nlabel = "r"\nout = "baselines/r"\nseeds = [3]\nsize = "full"\n'
+                        'evaluate_only = true\nrule = "r"\n')
+    results = tmp_path / "results"
+    for s in (0, 1):
+        (results / "final" / "m" / f"seed{s}").mkdir(parents=True)
+        (results / "final" / "m" / f"seed{s}" / "checkpoint.pt").write_bytes(b"x")
+        (results / "final" / "m" / f"seed{s}" / "eval.json").write_text("{}")
+    reg.main([str(reg_file), "--reevaluate", "--results", str(results)])
+    scripts = [c[1].rsplit("/", 1)[-1] for c in calls]
+    assert scripts == ["evaluate.py"] * 5  # 2 seeds x (eval + held-out), the random init once
+    assert [calls[i][calls[i].index("--eval-seed") + 1] for i in (1, 3)] == ["9000", "9001"] and "--random-init" in calls[4]
+    (results / "final" / "m" / "seed1" / "checkpoint.pt").unlink()
+    with pytest.raises(SystemExit, match="m seed 1 has no checkpoint"):
+        reg.main([str(reg_file), "--reevaluate", "--results", str(results), "--only", "m"])

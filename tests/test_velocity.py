@@ -112,17 +112,18 @@ def dataclass_replace(cfg, **kw):
 def test_evaluation_adapts_each_run_to_its_own_goal(nb):
     """A policy that stands still (zero mean, std ~ 0) earns -sum_t |v_t - g| - 0 on goal g. The
     evaluation's 0-step returns, run by run, equal a plain loop over HalfCheetahVelocity envs with the
-    run's goal and the evaluation's reset seeds: the goal labelled 'test' (resp. 'extrapolation') is the
-    one simulated, and the two goal sets come from their own ranges."""
-    cfg = nb.make_config("smoke", task_family="velocity", hidden_sizes=(4,), traj_per_task=2, horizon=25)
+    run's goal and the evaluation's reset seeds: the goal labelled 'test' (resp. 'extrapolation',
+    'anchors') is the one simulated, and each goal set comes from its own range."""
+    cfg = nb.make_config("smoke", task_family="velocity", hidden_sizes=(4,), traj_per_task=2, horizon=25, eval_goals=6)
     policy = nb.make_policy(cfg)
     theta = {k: torch.zeros_like(v) for k, v in nb.detached_params(policy).items()}
     theta["log_std"] = torch.full_like(theta["log_std"], -30.0)
-    out = nb.evaluate_velocities(policy, theta, cfg, n_runs=3, lrs=(), seed=77)
+    out = nb.evaluate_velocities(policy, theta, cfg, n_runs=4, lrs=(), seed=77)
     _, _, reset_seed = nb.rng_streams(77, 10_000, "eval")
-    for name, (low, high) in (("test", (0.0, 2.0)), ("extrapolation", nb.EXTRAPOLATION_RANGE)):
+    sets = (("test", (0.0, 2.0), 6), ("extrapolation", nb.EXTRAPOLATION_RANGE, 4), ("anchors", (0.1, 1.95), 20))
+    for name, (low, high), n in sets:
         goals = np.array(out[name]["goals"])
-        assert np.all((goals >= low) & (goals < high)) and len(set(goals)) == 3
+        assert np.all((goals >= low) & (goals < high)) and len(goals) == n == out[name]["n_runs"]
         for r, g in enumerate(goals):
             envs = [nb.HalfCheetahVelocity(goal_velocity=g) for _ in range(cfg.traj_per_task)]
             total = 0.0
@@ -130,8 +131,38 @@ def test_evaluation_adapts_each_run_to_its_own_goal(nb):
                 e.reset(seed=reset_seed + r * cfg.traj_per_task + i)
                 total += sum(e.step(np.zeros(6))[1] for _ in range(cfg.horizon))
             assert out[name]["per_run"][r][0] == pytest.approx(total / cfg.traj_per_task, rel=1e-5)
-    again = nb.evaluate_velocities(policy, theta, dataclass_replace(cfg, seed=4), n_runs=3, lrs=(), seed=78)
+    np.testing.assert_allclose(out["anchors"]["goals"], np.repeat([0.1, 0.3, 0.5, 0.7, 0.9, 1.1, 1.3, 1.5, 1.7, 1.9], 2))
+    again = nb.evaluate_velocities(policy, theta, dataclass_replace(cfg, seed=4), n_runs=4, lrs=(), seed=78)
     assert again["test"]["goals"] == out["test"]["goals"]  # the same goals for every method and seed
+
+
+def test_test_goals_are_two_per_stratum_and_uniform_over_draws(nb):
+    """Two goals in each of n/2 equal strata, stratum-major; over many draws each goal is uniform in its
+    stratum, so the set's mean is unbiased for U[low, high]; an odd count is refused."""
+    g = nb.test_goals((0.0, 2.0), 100, seed=5)
+    strata = np.floor(g / 0.04).astype(int)
+    np.testing.assert_array_equal(strata, np.repeat(np.arange(50), 2))
+    assert g[0] != g[1]  # two independent draws, not one goal twice
+    draws = np.stack([nb.test_goals((1.0, 3.0), 4, seed=s) for s in range(4000)])
+    np.testing.assert_allclose(np.quantile(draws[:, 2], [0.25, 0.5, 0.75]), [2.25, 2.5, 2.75], atol=0.02)
+    assert draws.mean() == pytest.approx(2.0, abs=0.01)
+    with pytest.raises(ValueError, match="even number"):
+        nb.test_goals((0.0, 2.0), 41)
+
+
+def test_stratified_sem_matches_the_spread_of_fresh_draws(nb):
+    """The pair estimator against brute force: the empirical s.d. of the set's mean over 3000 fresh draws of
+    the goals (and of a noise term standing for the trajectories) of a known return curve."""
+    rng = np.random.default_rng(0)
+    f = lambda g: -60 * np.abs(g - 1.3) + 30 * g ** 2          # a kinked return curve over goals
+    means, sems = [], []
+    for s in range(3000):
+        g = nb.test_goals((0.0, 2.0), 20, seed=s)
+        v = f(g) + rng.normal(0, 8, size=g.shape)
+        means.append(v.mean())
+        sems.append(nb.stratified_sem(v))
+    assert np.sqrt(np.mean(np.square(sems))) == pytest.approx(np.std(means), rel=0.06)
+    assert nb.stratified_sem([1.0, 3.0, 5.0, 5.0]) == pytest.approx(np.sqrt(4.0) / 4)  # sum d^2 = 4, S = 2
 
 
 def test_oracle_checkpoint_sees_its_goal_and_evaluates(nb, tmp_path):
@@ -143,7 +174,7 @@ def test_oracle_checkpoint_sees_its_goal_and_evaluates(nb, tmp_path):
     policy, theta, loaded = nb.load_policy(tmp_path / "checkpoint.pt")
     assert loaded.observe_task and policy.layers[0].in_features == 18
     out = nb.evaluate_tasks(policy, theta, loaded, lrs=(0.1,))
-    assert set(out) == {"test", "extrapolation"} and len(out["test"]["mean"]) == 2
+    assert set(out) == {"test", "extrapolation", "anchors"} and len(out["test"]["mean"]) == 2
     env = nb.make_env(loaded, np.array([1.25, 0.5]))
     obs, _ = env.reset(seed=0)
     np.testing.assert_array_equal(obs[:, -1], [1.25, 0.5])

@@ -3,6 +3,7 @@ known answers (in the folders the registry gives its entries), the goal sets kep
 import json
 import math
 
+import numpy as np
 import pytest
 from conftest import load_script
 
@@ -115,3 +116,48 @@ def test_by_goal_splits_the_first_step_at_the_goal_speed(vs, tmp_path):
     assert b["fast"]["share_worse_1step_per_seed"] == pytest.approx([0.0, 0.5])
     assert (b["slow"]["gain_1step"], b["slow"]["share_worse_1step"]) == pytest.approx((-10.0, 0.75))
     assert (b["fast"]["gain_1step"], b["fast"]["share_worse_1step"]) == pytest.approx((27.5, 0.25))
+
+
+def test_goal_set_sem_matches_the_spread_of_fresh_goal_draws(vs, nb):
+    """Brute force as the reference: 2000 fresh stratified draws of 20 goals for 3 seeds and 2 oracles from
+    known per-goal return curves plus trajectory noise; the s.d. over draws of the 3-seed mean one-step share
+    against the root-mean-square of goal_set_sem's estimate from each single draw."""
+    rng = np.random.default_rng(1)
+    curves0 = [lambda g, a=a: -100 - a * g for a in (20.0, 30.0, 40.0)]      # before adaptation, per seed
+    curves1 = [lambda g, a=a: -60 - a * (g - 1) ** 2 for a in (10.0, 25.0, 40.0)]  # after one step
+    oracle = lambda g: -20 - 5 * g
+    shares, sems = [], []
+    for s in range(2000):
+        g = nb.test_goals((0.0, 2.0), 20, seed=10_000 + s)
+        noisy = lambda f: f(g) + rng.normal(0, 6, size=g.shape)
+        maml = [(g, np.stack([noisy(c0), noisy(c1)], 1)) for c0, c1 in zip(curves0, curves1)]
+        orc = [(g, noisy(oracle)[:, None]) for _ in range(2)]
+        o = np.mean([r[:, 0] for _, r in orc], axis=0)
+        shares.append(np.mean([(r[:, 1] - r[:, 0]).mean() / (o - r[:, 0]).mean() for _, r in maml]))
+        sems.append(vs.goal_set_sem(maml, orc, nb))
+    assert np.sqrt(np.mean(np.square(sems))) == pytest.approx(np.std(shares), rel=0.08)
+    iid = np.random.default_rng(0).uniform(0, 2, 20)  # not stratified pairs: no estimate
+    assert vs.goal_set_sem([(iid, np.zeros((20, 2)))], [(iid, np.zeros((20, 1)))], nb) is None
+
+
+def test_screening_rows_carry_the_rule_against_the_base_on_the_same_seed(vs, tmp_path):
+    """velocity.toml's rule: a variant passes on a seed only if its one-step share is ahead of velocity_screen's
+    by at least 0.03 and its one-step return on the anchors' goals is not lower."""
+    def run(entry, seed, test, anchors):
+        d = tmp_path / vs.SCREEN[entry]["out"] / f"seed{seed}"
+        d.mkdir(parents=True)
+        (d / "eval.json").write_text(json.dumps({"test": {"mean": test}, "anchors": {"mean": anchors}}))
+    v = {"oracle_return_test": -20.0}
+    run("velocity_screen", 5, [-120.0, -70.0, -60.0, -50.0], [-130.0, -75.0, -60.0, -50.0])   # share 0.50
+    run("velocity_k20_kl001", 5, [-120.0, -67.0, -60.0, -50.0], [-130.0, -75.0, -60.0, -50.0])  # 0.53: passes
+    run("velocity_k40", 5, [-120.0, -67.1, -60.0, -50.0], [-130.0, -75.0, -60.0, -50.0])  # 0.529: fails
+    run("velocity_k20_kl001", 6, [-120.0, -40.0, -60.0, -50.0], [-130.0, -90.0, -60.0, -50.0])  # no base on 6
+    rows = {(r["entry"], r["seed"]): r for r in vs.screening(tmp_path, v)}
+    assert rows[("velocity_screen", 5)]["gap_closed_1step"] == pytest.approx(0.5)
+    assert "verdict" not in rows[("velocity_screen", 5)]
+    assert rows[("velocity_k20_kl001", 5)]["verdict"] == "passes"
+    assert rows[("velocity_k40", 5)]["verdict"] == "fails"
+    assert "verdict" not in rows[("velocity_k20_kl001", 6)]
+    run("velocity_screen", 6, [-120.0, -70.0, -60.0, -50.0], [-130.0, -75.0, -60.0, -50.0])
+    rows = {(r["entry"], r["seed"]): r for r in vs.screening(tmp_path, v)}
+    assert rows[("velocity_k20_kl001", 6)]["verdict"] == "fails"  # far ahead on the share, lower on the anchors
