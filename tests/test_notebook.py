@@ -34,3 +34,27 @@ def test_notebook_runs_top_to_bottom(root, tmp_path, family):
     assert not any(o.get("output_type") == "error" for o in outputs)
     noisy = [o["text"] for o in outputs if o.get("output_type") == "stream" and "warn" in o["text"].lower()]
     assert not noisy, noisy  # no warning reaches a reader
+
+
+def test_sections_1_to_8_run_without_the_appendix(root, tmp_path):
+    """The order a reader meets: the lib cells before the appendix define everything the main path calls,
+    so a smoke run trains, loads and evaluates with them alone (as the run in section 9 does, which comes
+    before the appendix); an alternative whose code is only in the appendix is refused by name."""
+    import types
+    nb = nbformat.read(root / "Notebooks" / "HW14_MAML.ipynb", as_version=4)
+    cut = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("## Appendix"))
+    core = types.ModuleType("hw14_core")
+    import sys
+    sys.modules["hw14_core"] = core
+    for c in nb.cells[:cut]:
+        if c.cell_type == "code" and "lib" in c.metadata.get("tags", []):
+            exec(compile(c.source, "core", "exec"), core.__dict__)
+    assert not any(c.cell_type == "code" and "lib" not in c.metadata.get("tags", []) and "def " in c.source
+                   for c in nb.cells[cut:])  # the appendix holds lib code only
+    cfg = core.make_config("smoke", meta_iterations=1, horizon=10, num_threads=1)
+    _, theta, metrics = core.train(cfg, tmp_path / "run", progress=False)
+    assert len(metrics) == 1 and core.evaluate_tasks(core.load_policy(tmp_path / "run" / "checkpoint.pt")[0],
+                                                     theta, cfg, n_runs=2, lrs=(0.1,))["backward"]["n_runs"] == 2
+    with pytest.raises(core.ConfigError, match="'outer' = 'promp' needs its code from the notebook's appendix"):
+        core.train(core.make_config("smoke", outer="promp"), tmp_path / "promp", progress=False)
+    assert not (tmp_path / "promp").exists()  # refused before anything was written
