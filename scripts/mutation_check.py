@@ -45,6 +45,8 @@ MUTATIONS = [
     ("MUJOCO_GL: a headless backend off Linux too",
      'if (system or platform.system()) != "Linux" or environ.get("DISPLAY")',
      'if (system or platform.system()) not in ("Linux", "Darwin", "Windows") or environ.get("DISPLAY")'),
+    ("train loop: the outer step's state not carried to the next iteration", "outer_state = result.outer_state",
+     "outer_state = None"),
     ("train: a finished run's metrics rewritten", "if start < stop:  # a finished run's files are only read",
      "if True:  # a finished run's files are only read"),
     ("train: a finished run's config record rewritten", 'if start < stop or not (run_dir / "config.json").exists():',

@@ -235,3 +235,36 @@ def test_promp_carries_adams_moments_across_meta_iterations(nb):
     torch.testing.assert_close((nb.flat(theta2f.values()) - nb.flat(theta1.values()))[big], -lr * torch.sign(g2[big]),
                                rtol=1e-3, atol=1e-9)
     assert none is None
+
+
+def test_promp_adam_state_travels_through_training_and_the_checkpoint(nb, tmp_path, monkeypatch):
+    """Through the code a training run calls (train -> meta_iteration -> meta_update -> promp_step): a spy on
+    promp_loss records each Adam step's gradient at the parameters it sees; the checkpoints after iterations
+    1 and 2 must hold theta moved by Adam written out by hand with the moments carried from iteration 1 to 2
+    (t = 2 at the second step), and the last checkpoint Adam's state with step count 2 and those moments."""
+    grads = []
+    real = nb.promp_loss
+
+    def spy(problem, theta, old_pre, pre_obs, cfg):
+        loss, kl = real(problem, theta, old_pre, pre_obs, cfg)
+        g = torch.autograd.grad(loss, list(theta.values()), retain_graph=True)
+        grads.append((nb.flat([v.detach().clone() for v in theta.values()]), nb.flat(g)))
+        return loss, kl
+    monkeypatch.setitem(nb.__dict__, "promp_loss", spy)
+    cfg = nb.make_config("smoke", outer="promp", promp_steps=1, promp_lr=1e-3, inner_objective="lvc",
+                         meta_iterations=2, checkpoint_every=1, keep_every=1, horizon=15, num_threads=1)
+    nb.train(cfg, tmp_path, progress=False)
+    assert len(grads) == 2
+    lr, b1, b2, eps = 1e-3, 0.9, 0.999, 1e-8
+    theta = [nb.flat(nb.load_checkpoint(tmp_path / f"checkpoint_iter{i}.pt")["params"].values()) for i in (1, 2)]
+    (t0, g1), (t1, g2) = grads
+    torch.testing.assert_close(t1, theta[0])  # the second iteration starts where the first checkpoint stands
+    m1, v1 = (1 - b1) * g1, (1 - b2) * g1 ** 2
+    torch.testing.assert_close(theta[0] - t0, -lr * (m1 / (1 - b1)) / ((v1 / (1 - b2)).sqrt() + eps), rtol=1e-3, atol=1e-7)
+    m2, v2 = b1 * m1 + (1 - b1) * g2, b2 * v1 + (1 - b2) * g2 ** 2
+    torch.testing.assert_close(theta[1] - theta[0], -lr * (m2 / (1 - b1 ** 2)) / ((v2 / (1 - b2 ** 2)).sqrt() + eps),
+                               rtol=1e-3, atol=1e-7)
+    state = nb.load_checkpoint(tmp_path / "checkpoint.pt")["outer_state"]["state"]
+    assert all(int(s["step"]) == 2 for s in state.values())
+    torch.testing.assert_close(torch.cat([state[i]["exp_avg"].reshape(-1) for i in sorted(state)]), m2, rtol=1e-4, atol=1e-9)
+    torch.testing.assert_close(torch.cat([state[i]["exp_avg_sq"].reshape(-1) for i in sorted(state)]), v2, rtol=1e-4, atol=1e-12)
