@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from figure_style import WIDTH_IN, save_figure  # noqa: E402
 from seed_stats import T975, t_interval  # noqa: E402,F401
 from summary_runs import *  # noqa: E402,F401,F403
 
@@ -35,7 +36,7 @@ def fig_learning_curves(results: Path, figdir: Path):
     runs = load_runs(results, FINAL)
     if not runs:
         return
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6.2), sharey="row")
+    fig, axes = plt.subplots(2, 2, figsize=(WIDTH_IN, 4.6), sharey="row")
     for i, r in enumerate(runs):
         ms = r["metrics"]
         xs = (np.array([m["progress/total_env_steps"] for m in ms]) / 1e6, np.array([m["time/wall"] for m in ms]) / 60)
@@ -51,13 +52,10 @@ def fig_learning_curves(results: Path, figdir: Path):
             axes[row, col].grid(alpha=0.3)
     axes[1, 0].set_xlabel("environment steps (M)")
     axes[1, 1].set_xlabel("wall time (min, 2 CPU cores)")
-    axes[0, 0].legend(fontsize=8, ncol=2, loc="upper left")
-    fig.suptitle(f"MAML meta-training: solid after the inner step, dashed before; trailing {SMOOTH}-iteration mean",
-                 fontsize=10)
-    fig.tight_layout()
-    fig.savefig(figdir / "learning_curves.pdf")
-    fig.savefig(figdir / "learning_curves.png", dpi=110)
-    plt.close(fig)
+    handles, labels = axes[0, 0].get_legend_handles_labels()  # below the plots: it never covers a curve
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    save_figure(fig, figdir, "learning_curves", png_dpi=110)
 
 
 # the adaptation figure's methods (registry entries with a `plot` field): label, marker and x offset (so no
@@ -69,7 +67,7 @@ ADAPT_METHODS = {n: (e["label"], e["plot"]["marker"], e["plot"]["offset"]) for n
 def fig_adaptation(summary, figdir: Path):
     """Return after 0-3 test-time steps: one thin line per seed (its mean over 40 runs) and the mean over
     seeds with its 95 % Student-t interval across seeds, for MAML and the two baselines."""
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH_IN, 2.9))
     for ax, direction in zip(axes, ("backward", "forward")):
         for i, (m, (label, marker, dx)) in enumerate(ADAPT_METHODS.items()):
             if m not in summary["methods"]:
@@ -91,15 +89,13 @@ def fig_adaptation(summary, figdir: Path):
                 ax.axhspan(min(seeds_o), max(seeds_o), color="k", alpha=0.08, lw=0)
         ax.set_xticks(range(4))
         ax.set_xlabel("policy-gradient steps at test time")
-        ax.set_title("HalfCheetahBackward" if direction == "backward" else "forward task", fontsize=10)
+        ax.set_title("HalfCheetahBackward" if direction == "backward" else "forward task")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("mean return")
     handles, labels = axes[0].get_legend_handles_labels()  # below the plots: it never covers a line
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
-    fig.savefig(figdir / "adaptation.pdf")
-    fig.savefig(figdir / "adaptation.png", dpi=110)
-    plt.close(fig)
+    fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
+    fig.tight_layout(rect=(0, 0.17, 1, 1))
+    save_figure(fig, figdir, "adaptation", png_dpi=110)
 
 
 def fig_direction(run_dir: Path, figdir: Path):
@@ -109,15 +105,13 @@ def fig_direction(run_dir: Path, figdir: Path):
     shutil.copy(run_dir / "strobe.png", figdir / "strobe.png")
     x = np.load(run_dir / "x_position.npz")
     t = np.arange(len(x["before"])) * float(x["dt"])
-    fig, ax = plt.subplots(figsize=(6.3, 2.0))
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 1.9))
     ax.plot(t, x["before"], color="C0", ls="--", label="before adaptation")
     ax.plot(t, x["after"], color="C0", ls="-", label="after one step")
     ax.axhline(0, color="grey", lw=0.5)
-    ax.set_xlabel("time (s)", fontsize=9)
-    ax.set_ylabel("x position (m)", fontsize=9)
-    ax.tick_params(labelsize=9)
-    ax.legend(fontsize=9, frameon=False)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("x position (m)")
+    ax.legend(frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))  # beside the axes, off the data
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(figdir / "x_position.pdf")
-    plt.close(fig)
+    save_figure(fig, figdir, "x_position")

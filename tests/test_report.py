@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +42,39 @@ def test_report_latex_compiles_fits_and_stays_short(root, tmp_path):
     log = (src / "HW14_Solution.log").read_text(errors="replace")
     assert [w for w in overfull_boxes(log) if w > 1.0] == [], "a table or figure runs off the page"
     assert main_text_pages((src / "HW14_Solution.aux").read_text()) <= 8
+
+
+def test_every_figure_prints_its_smallest_font_at_7pt_or_more(root):
+    """For each \\includegraphics of a PDF figure: printed size of its smallest font = that font (from the
+    figure's JSON, written when it was drawn) x printed width / drawn width; the printed width is the given
+    fraction of the text width, itself computed from the report's paper and margins."""
+    import json
+    import re
+    main = (root / "report" / "HW14_Solution.tex").read_text()
+    assert "a4paper" in main
+    margin_cm = float(re.search(r"\\usepackage\[margin=([\d.]+)cm\]\{geometry\}", main).group(1))
+    text_width_in = (21.0 - 2 * margin_cm) / 2.54
+    sources = [main] + [p.read_text() for p in sorted((root / "report" / "sections").glob("*.tex"))]
+    found = re.findall(r"\\includegraphics\[width=([\d.]*)\\linewidth\]\{(figures/[\w-]+)\.pdf\}", "\n".join(sources))
+    assert len(found) >= 4
+    for factor, stem in found:
+        meta = json.loads((root / "report" / f"{stem}.json").read_text())
+        printed = meta["min_font_pt"] * float(factor or 1) * text_width_in / meta["width_in"]
+        assert printed >= 7.0, (stem, round(printed, 2))
+
+
+def test_figure_metadata_measures_the_drawn_fonts(tmp_path):
+    """save_figure's JSON: the drawn width and the smallest visible font, tick labels included."""
+    import json
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import figure_style
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(4.0, 2.0))
+    ax.plot([0, 1], [0, 1], label="a line")
+    ax.tick_params(labelsize=6.25)
+    ax.legend(fontsize=9)
+    ax.set_title("t", fontsize=12)
+    figure_style.save_figure(fig, tmp_path, "f")
+    assert json.loads((tmp_path / "f.json").read_text()) == {"width_in": 4.0, "min_font_pt": 6.25}
+    assert (tmp_path / "f.pdf").stat().st_size > 0
