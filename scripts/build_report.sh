@@ -3,7 +3,7 @@
 # LaTeX source (with figures, compilable on its own) as HW14_Solution.zip, both at the repo root.
 # Needs Debian's latexmk, texlive-latex-recommended, texlive-latex-extra, texlive-fonts-recommended.
 # Usage: bash scripts/build_report.sh [StudentNumber FullName]   (the title page shows a visible
-# placeholder without them; scripts/pack_submission.sh passes its own).
+# blank line to fill in without them; scripts/pack_submission.sh passes its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="$PWD/.venv/bin/python"
@@ -14,7 +14,7 @@ if ! command -v latexmk >/dev/null; then
 fi
 $PY scripts/summarize_results.py --results results --report report
 if [ $# -eq 2 ]; then name=$(sed 's/\([a-z]\)\([A-Z]\)/\1 \2/g' <<< "$2") number="$1"; else  # JaneDoe -> Jane Doe
-  name='\textcolor{red}{[your full name]}' number='\textcolor{red}{[your student number]}'; fi
+  name='\rule{6cm}{0.4pt}' number='\rule{6cm}{0.4pt}'; fi  # blank lines to fill in: the PDF looks finished
 printf '\\newcommand{\\studentname}{%s}\n\\newcommand{\\studentnumber}{%s}\n' "$name" "$number" \
   > report/generated/student.tex
 (cd report && latexmk -pdf -interaction=nonstopmode -halt-on-error -output-directory=build HW14_Solution.tex >/dev/null) \

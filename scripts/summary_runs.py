@@ -23,6 +23,14 @@ ORACLES = oracle_protocols(REGISTRY)  # {name: (direction, protocol)}: candidate
 ORACLE_RUNS = {d: [name for name, (dd, _) in ORACLES.items() if dd == d] for d in ("backward", "forward")}
 REFERENCES = reference_oracles(REGISTRY)  # {direction: name}: the oracle protocol fixed before it ran
 METHODS = table_methods(REGISTRY)  # {name: label}: the rows of the adaptation tables, in registry order
+
+
+def table_rows(methods: dict) -> dict:
+    """The report's and README's adaptation-table rows: every method except the oracle protocols that are not
+    the reference (the earlier single-seed protocols are named in one line of text instead)."""
+    return {m: label for m, label in methods.items()
+            if not (REGISTRY[m]["role"] == "oracle" and REGISTRY[m]["family"] == "direction"
+                    and not REGISTRY[m].get("reference"))}
 FINAL = final_entry(REGISTRY)  # the direction family's final configuration
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"  # the benchmarks' JSON
 # Finn et al. 2017, Figure 5 (half-cheetah direction), from shared/reference/anchors.md

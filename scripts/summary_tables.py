@@ -203,14 +203,14 @@ def readme_table(summary) -> str:
                             f"{hb['fraction_1step_ci95'][1]:.2f}]; both directions {ha['fraction_1step']:.2f} "
                             f"[{ha['fraction_1step_ci95'][0]:.2f}, {ha['fraction_1step_ci95'][1]:.2f}]."]
     lines += ["| method (seeds) | direction | 0 steps | 1 step | 2 steps | 3 steps |", "|---|---|---|---|---|---|"]
-    for m, label in METHODS.items():
+    for m, label in table_rows(METHODS).items():
         if m not in ms:
             continue
         for d in ("backward", "forward"):
             e = ms[m][d]
             cells = " | ".join(f"{a:.1f} ± {b:.1f}" for a, b in zip(e["mean"], e["sem"]))
             lines.append(f"| {label} ({', '.join(map(str, ms[m]['seeds']))}) | {d} | {cells} |")
-    for m in (FINAL, *[m for m in METHODS if m in ORACLES], tagged(REGISTRY, "Pretrained")):
+    for m in (FINAL, *[m for m in table_rows(METHODS) if m in ORACLES], tagged(REGISTRY, "Pretrained")):
         t = ms.get(m, {}).get("train")
         if t:
             lines.append(f"\n{METHODS[m]}: {t['iterations'][0]} iterations, {t['env_steps'][0] / 1e6:.1f} M environment steps, "

@@ -26,7 +26,7 @@ def tex_tables(summary, gendir: Path, results: Path):
     lines = []
     for direction in ("backward", "forward"):
         rows = []
-        for m, label in METHODS.items():
+        for m, label in table_rows(METHODS).items():
             if m not in summary["methods"] or (m in ORACLES and ORACLES[m][0] != direction):
                 continue  # an oracle appears only in the table of the direction it was trained on
             e = summary["methods"][m][direction]
@@ -118,7 +118,7 @@ def tex_headline(summary, gendir: Path, results: Path):
                                  "oLamBack", "oLamOneBack", "oLamFwd", "oLamOneFwd", "hHeldBack", "hHeldBackCI",
                                  "hHeldBackMin", "hHeldBackPerSeed", "hHeldAvg", "hHeldAvgCI", "hHeldAvgMin",
                                  "hOracleBackStrong", "hOracleFwdStrong", "hOracleBackStrongSrc",
-                                 "hOracleFwdStrongSrc", "hFracBackStrong", "hFracAvgStrong",
+                                 "hOracleFwdStrongSrc", "hFracBackStrong", "hFracAvgStrong", "hRatioAvg",
                                  *(f"hOracle{t}{x}" for t in ("Back", "Fwd")
                                    for x in ("Seeds", "PerSeed", "Min", "Max", "Lo", "Hi")))}
     macros.update(oracle_lambda_macros(results))
@@ -175,6 +175,8 @@ def tex_headline(summary, gendir: Path, results: Path):
                            "hOracleFwdAlt": f"{alt['oracle_return']['forward']:.1f}",
                            "hFracBackAlt": f"{alt['backward']['fraction_1step']:.2f}",
                            "hFracAvgAlt": f"{alt['direction_average']['fraction_1step']:.2f}"})
+        if h.get("ratio_of_averages") is not None:  # the paper's metric: a ratio of averages over both directions
+            macros["hRatioAvg"] = f"{h['ratio_of_averages']:.2f}"
         held = h.get("heldout")
         if held:
             hb, ha = held["backward"], held["direction_average"]
