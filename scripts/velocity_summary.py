@@ -301,6 +301,29 @@ def tex_velocity(v: dict | None, gendir: Path):
               "velGapDepth": f"{v['oracle_return_test'] - maml['test']['returns_mean'][0]:.0f}",
               "velPaperGapDepth": f"{PAPER['oracle'] - PAPER['maml'][0]:.0f}",
               "velAbsVerdict": abs_verdict(maml["test"]["returns_mean"], PAPER["maml"])}
+    sem = v.get("gap_closed_1step_sem_goalset")
+    macros.update({"velNTest": str(v.get("n_test_goals", "n/a")),
+                   "velNStrata": str(v.get("n_test_goals", 0) // 2),
+                   "velFastShare": f"{100 * v['test_goals_fast_share']:.0f}" if v.get("test_goals_fast_share") is not None else "n/a",
+                   "velGapOneSemGoals": f"{sem:.3f}" if sem is not None else "n/a",
+                   "velPretrainedPre": f"{v['methods']['pretrained']['test']['returns_mean'][0]:.0f}" if "pretrained" in v["methods"] else "n/a",
+                   "velPretrainedOne": f"{v['methods']['pretrained']['test']['returns_mean'][1]:.0f}" if "pretrained" in v["methods"] else "n/a",
+                   "velMamlPre": f"{maml['test']['returns_mean'][0]:.0f}"})
+    if "anchors" in maml:
+        a = np.array(maml["anchors"]["returns_per_seed"])
+        above = (a >= np.array(FLOOR)).sum(0)
+        macros.update({"velAnchorsAboveOne": str(int(above[1])), "velAnchorsAboveThree": str(int(above[3])),
+                       "velAnchorsMean": " / ".join(f"{x:.0f}" for x in a.mean(0)),
+                       "velFloor": " / ".join(f"{x:.0f}" for x in FLOOR)})
+        rows = [f"{s} & " + " & ".join(f"{x:.1f}" for x in r) + r" \\" for s, r in zip(maml["seeds"], a)]
+        rows += [r"\midrule", "mean & " + " & ".join(f"{x:.1f}" for x in a.mean(0)) + r" \\",
+                 "floor (anchors) & " + " & ".join(f"{x:.0f}" for x in FLOOR) + r" \\"]
+        lines_anchor = ["\\newcommand{\\velAnchorRows}{%", *rows, "}"]
+    else:
+        lines_anchor = ["\\newcommand{\\velAnchorRows}{\\multicolumn{5}{c}{(not evaluated yet)} \\\\}"]
+    srows = [f"{r['label'].removeprefix('velocity: ')} & {r['seed']} & {r['gap_closed_1step']:.3f} & "
+             f"{r['anchors_return_1step']:.1f} & {r.get('verdict', 'the comparison')} \\\\" for r in v.get("screening", [])]
+    lines_screen = ["\\newcommand{\\velScreenRows}{%", *(srows or ["\\multicolumn{5}{c}{(no screening run finished)} \\\\"]), "}"]
     bg = v.get("by_goal")  # the first step on slow goals (below the split) and fast ones, means over seeds
     for name, tag in (("slow", "Slow"), ("fast", "Fast")):
         macros[f"vel{tag}Worse"] = f"{100 * bg[name]['share_worse_1step']:.0f}" if bg else "n/a"
@@ -314,7 +337,7 @@ def tex_velocity(v: dict | None, gendir: Path):
         minutes, steps = v["training"]["maml"][i]
         rows.append(f"{s} & {steps / 1e6:.0f}\\,M & {minutes:.0f} & {r[0]:.1f} & {r[1]:.1f} & {r[3]:.1f} & "
                     f"{gap[1]:.2f} & {gap[2]:.2f} & {gap[3]:.2f} & {ex[0]:.1f} & {ex[1]:.1f} \\\\")
-    lines += ["\\newcommand{\\velPerSeedRows}{%", *rows, "}"]
+    lines += ["\\newcommand{\\velPerSeedRows}{%", *rows, "}", *lines_anchor, *lines_screen]
     (gendir / "velocity.tex").write_text("\n".join(lines) + "\n")
 
 
@@ -325,8 +348,18 @@ def readme_lines(v: dict | None) -> list:
     maml = v["methods"]["maml"]
     lo, hi = v["gap_closed_1step_ci95"]
     per_seed = ", ".join(f"{s}: {g:.2f}" for s, g in zip(maml["seeds"], v["gap_closed_1step_per_seed"]))
-    return ["", f"Goal velocity, 40 test goals never trained on (oracle told the goal: {v['oracle_return_test']:.1f}, "
-            f"mean of oracle seeds {v['oracle_seeds']}): share of the gap to the oracle closed after one step per "
-            f"seed {per_seed}; mean {v['gap_closed_1step']:.2f} [{lo:.2f}, {hi:.2f}] (95 % Student-t across seeds); "
-            f"after 2 and 3 steps {maml['test']['gap_closed_mean'][2]:.2f} and {maml['test']['gap_closed_mean'][3]:.2f} "
-            f"(paper: {v['paper_gap_closed'][1]:.2f} / {v['paper_gap_closed'][2]:.2f} / {v['paper_gap_closed'][3]:.2f})."]
+    sem = v.get("gap_closed_1step_sem_goalset")
+    spread = f"; a fresh draw of the goals moves the mean by a standard error of {sem:.3f}" if sem is not None else ""
+    lines = ["", f"Goal velocity, {v.get('n_test_goals', 40)} test goals never trained on, stratified over [0, 2] "
+             f"(oracle told the goal: {v['oracle_return_test']:.1f}, mean of oracle seeds {v['oracle_seeds']}): share "
+             f"of the gap to the oracle closed after one step per seed {per_seed}; mean {v['gap_closed_1step']:.2f} "
+             f"[{lo:.2f}, {hi:.2f}] (95 % Student-t across seeds{spread}); after 2 and 3 steps "
+             f"{maml['test']['gap_closed_mean'][2]:.2f} and {maml['test']['gap_closed_mean'][3]:.2f} "
+             f"(paper: {v['paper_gap_closed'][1]:.2f} / {v['paper_gap_closed'][2]:.2f} / {v['paper_gap_closed'][3]:.2f})."]
+    if "anchors" in maml:
+        a = np.array(maml["anchors"]["returns_per_seed"])
+        lines.append(f"On the anchors' ten goals (0.1, 0.3, ..., 1.9, twice each), mean return after 0-3 steps "
+                     + " / ".join(f"{x:.1f}" for x in a.mean(0)) + " (per seed after one step: "
+                     + ", ".join(f"{x:.1f}" for x in a[:, 1]) + "); the independent floor: "
+                     + " / ".join(f"{x:.0f}" for x in FLOOR) + ".")
+    return lines
