@@ -184,10 +184,13 @@ def test_a_finished_run_loads_on_another_machine_and_stays_untouched(nb, tmp_pat
     run = tmp_path / "run"
     _, theta, _ = nb.train(_small(nb, meta_iterations=2, num_threads=1), run, progress=False)
     files = {f: (run / f).read_bytes() for f in ("checkpoint.pt", "config.json", "metrics.jsonl")}
+    written = {f: (run / f).stat().st_mtime_ns for f in files}
+    time.sleep(0.02)  # a rewrite, even of the same bytes, would carry a later modification time
     other = _small(nb, meta_iterations=2, num_threads=8, record_video=False, eval_batches=3, checkpoint_every=7)
     _, loaded, metrics = nb.train(other, run, progress=False)
     assert len(metrics) == 2 and all(torch.equal(theta[k], loaded[k]) for k in theta)
     assert {f: (run / f).read_bytes() for f in files} == files
+    assert {f: (run / f).stat().st_mtime_ns for f in files} == written  # not even rewritten
     cfg = nb.config_from_checkpoint(nb.load_checkpoint(run / "checkpoint.pt"))
     assert cfg.num_threads == (os.cpu_count() or 1) and nb.experiment_fields(cfg) == nb.experiment_fields(other)
     with pytest.raises(nb.ConfigError, match="not execution fields"):
