@@ -36,7 +36,7 @@ def fig_learning_curves(results: Path, figdir: Path):
     runs = load_runs(results, FINAL)
     if not runs:
         return
-    fig, axes = plt.subplots(2, 2, figsize=(WIDTH_IN, 4.6), sharey="row")
+    fig, axes = plt.subplots(2, 2, figsize=(WIDTH_IN, 3.7), sharey="row")
     for i, r in enumerate(runs):
         ms = r["metrics"]
         xs = (np.array([m["progress/total_env_steps"] for m in ms]) / 1e6, np.array([m["time/wall"] for m in ms]) / 60)
@@ -67,7 +67,7 @@ ADAPT_METHODS = {n: (e["label"], e["plot"]["marker"], e["plot"]["offset"]) for n
 def fig_adaptation(summary, figdir: Path):
     """Return after 0-3 test-time steps: one thin line per seed (its mean over 40 runs) and the mean over
     seeds with its 95 % Student-t interval across seeds, for MAML and the two baselines."""
-    fig, axes = plt.subplots(1, 2, figsize=(WIDTH_IN, 2.9))
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH_IN, 2.6))
     for ax, direction in zip(axes, ("backward", "forward")):
         for i, (m, (label, marker, dx)) in enumerate(ADAPT_METHODS.items()):
             if m not in summary["methods"]:
@@ -105,7 +105,7 @@ def fig_direction(run_dir: Path, figdir: Path):
     shutil.copy(run_dir / "strobe.png", figdir / "strobe.png")
     x = np.load(run_dir / "x_position.npz")
     t = np.arange(len(x["before"])) * float(x["dt"])
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 1.9))
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 1.6))
     ax.plot(t, x["before"], color="C0", ls="--", label="before adaptation")
     ax.plot(t, x["after"], color="C0", ls="-", label="after one step")
     ax.axhline(0, color="grey", lw=0.5)

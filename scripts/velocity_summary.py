@@ -209,7 +209,7 @@ def fig_velocity(v: dict, figdir: Path):
     """Mean return over the goals after 0-3 steps per method, one thin line per seed, both goal sets."""
     import matplotlib.pyplot as plt
     from figure_style import WIDTH_IN, save_figure
-    fig, axes = plt.subplots(1, 2, figsize=(WIDTH_IN, 2.9))
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH_IN, 2.6))
     for ax, (g, title) in zip(axes, GOAL_SETS.items()):
         for i, (m, label) in enumerate(METHODS.items()):
             if m not in v["methods"] or m == "oracle":
@@ -309,6 +309,7 @@ def tex_velocity(v: dict | None, gendir: Path):
                    "velPretrainedPre": f"{v['methods']['pretrained']['test']['returns_mean'][0]:.0f}" if "pretrained" in v["methods"] else "n/a",
                    "velPretrainedOne": f"{v['methods']['pretrained']['test']['returns_mean'][1]:.0f}" if "pretrained" in v["methods"] else "n/a",
                    "velMamlPre": f"{maml['test']['returns_mean'][0]:.0f}"})
+    macros.update({n: "n/a" for n in ("velAnchorsAboveOne", "velAnchorsAboveThree", "velAnchorsMean", "velFloor")})
     if "anchors" in maml:
         a = np.array(maml["anchors"]["returns_per_seed"])
         above = (a >= np.array(FLOOR)).sum(0)
