@@ -76,7 +76,10 @@ def goal_set_sem(maml_runs: list, oracle_runs: list, nb=None) -> float | None:
         y0, y1 = r[:, 0], r[:, 1]
         a, b = np.mean(y1 - y0), np.mean(o - y0)
         z += ((y1 - y0) - a / b * (o - y0)) / b
-    nb = nb or __import__("nbdefs").load()
+    if nb is None:  # the notebook's own estimator (nbdefs loads its lib cells)
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        import nbdefs
+        nb = nbdefs.load()
     return float(nb.stratified_sem(z / len(maml_runs)))
 
 
