@@ -328,6 +328,12 @@ def tex_velocity(v: dict | None, gendir: Path):
     srows = [f"{r['label'].removeprefix('velocity: ')} & {r['seed']} & {r['gap_closed_1step']:.3f} & "
              f"{r['anchors_return_1step']:.1f} & {r.get('verdict', 'the comparison')} \\\\" for r in v.get("screening", [])]
     lines_screen = ["\\newcommand{\\velScreenRows}{%", *(srows or ["\\multicolumn{5}{c}{(no screening run finished)} \\\\"]), "}"]
+    base = {r["seed"]: r for r in v.get("screening", []) if r["entry"] == SCREEN_BASE}
+    said = [f"{r['label'].removeprefix('velocity: ')} {'passed' if r['verdict'] == 'passes' else 'lost'} on seed {r['seed']} "
+            f"({r['gap_closed_1step']:.2f} against {base[r['seed']]['gap_closed_1step']:.2f}; {r['anchors_return_1step']:.1f} "
+            f"against {base[r['seed']]['anchors_return_1step']:.1f} on the floor's goals)"
+            for r in v.get("screening", []) if "verdict" in r]
+    macros["velScreenSaid"] = "; ".join(said) if said else "no variant has finished yet"
     bg = v.get("by_goal")  # the first step on slow goals (below the split) and fast ones, means over seeds
     for name, tag in (("slow", "Slow"), ("fast", "Fast")):
         macros[f"vel{tag}Worse"] = f"{100 * bg[name]['share_worse_1step']:.0f}" if bg else "n/a"
