@@ -103,6 +103,13 @@ def table_methods(entries: dict) -> dict:
     return {n: e["label"] for n, e in with_role(entries, "final", "baseline", "oracle").items()}
 
 
+def table_rows(entries: dict) -> dict:
+    """{name: label} of the report's and README's adaptation tables: the table methods less the direction
+    oracle protocols that are not the reference (the earlier ones are named in one line of text instead)."""
+    return {n: label for n, label in table_methods(entries).items()
+            if not (entries[n]["role"] == "oracle" and entries[n]["family"] == "direction" and not entries[n].get("reference"))}
+
+
 def ablation_rows(entries: dict) -> dict:
     """{name: LaTeX label} of the ablation table's rows, in registry order."""
     return {n: e["ablation_label"] for n, e in entries.items() if "ablation_label" in e}

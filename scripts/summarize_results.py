@@ -21,7 +21,8 @@ from summary_figures import *  # noqa: E402,F401,F403
 from summary_runs import *  # noqa: E402,F401,F403
 from summary_tables import *  # noqa: E402,F401,F403
 from summary_tex import *  # noqa: E402,F401,F403
-from velocity_summary import fig_velocity, readme_lines, tex_velocity, velocity_summary  # noqa: E402,F401
+from velocity_report import fig_velocity, readme_lines, tex_velocity  # noqa: E402,F401
+from velocity_summary import velocity_summary  # noqa: E402
 
 
 def summarize(results: Path):

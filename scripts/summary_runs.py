@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from registry import (ablation_rows, composition, final_entry, load_all, oracle_protocols,  # noqa: E402
-                      reference_oracles, table_methods, tagged)
+                      reference_oracles, table_methods, table_rows, tagged)
 from seed_stats import T975, t_interval  # noqa: E402,F401
 
 # what the runs are, where they live and how the report labels them: all from experiments/*.toml
@@ -24,13 +24,6 @@ ORACLE_RUNS = {d: [name for name, (dd, _) in ORACLES.items() if dd == d] for d i
 REFERENCES = reference_oracles(REGISTRY)  # {direction: name}: the oracle protocol fixed before it ran
 METHODS = table_methods(REGISTRY)  # {name: label}: the rows of the adaptation tables, in registry order
 
-
-def table_rows(methods: dict) -> dict:
-    """The report's and README's adaptation-table rows: every method except the oracle protocols that are not
-    the reference (the earlier single-seed protocols are named in one line of text instead)."""
-    return {m: label for m, label in methods.items()
-            if not (REGISTRY[m]["role"] == "oracle" and REGISTRY[m]["family"] == "direction"
-                    and not REGISTRY[m].get("reference"))}
 FINAL = final_entry(REGISTRY)  # the direction family's final configuration
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"  # the benchmarks' JSON
 # Finn et al. 2017, Figure 5 (half-cheetah direction), from shared/reference/anchors.md
@@ -215,14 +208,12 @@ def headline(results: Path) -> dict | None:
         return None
     h = fractions(runs, oracle)
     if oracle.get("backward_per_seed") and oracle.get("forward_per_seed"):
-        # the same fractions against the reference's strongest and weakest seed, per direction: how much the
-        # divisor's own spread moves them (a single run of the reference's protocol could be either)
+        # the same fractions against the reference's strongest and weakest seed: how far its spread moves them
         for key, pick in (("against_strongest_oracles", max), ("against_weaker_oracles", min)):
             other = {**oracle, **{d: pick(oracle[f"{d}_per_seed"]) for d in ("backward", "forward")}}
             f = fractions(runs, other)
             h[key] = {"oracle_return": other, "backward": f["backward"], "direction_average": f["direction_average"]}
-        # the paper's metric is a ratio of averages: the mean one-step return over both directions divided by
-        # the mean oracle return over both; ours above is the average of the per-direction ratios
+        # the paper's metric, a ratio of averages over both directions (ours above: the average of the ratios)
         one = h["return_1step_per_seed"]
         h["ratio_of_averages_per_seed"] = [(b + f) / (oracle["backward"] + oracle["forward"])
                                            for b, f in zip(one["backward"], one["forward"])]

@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from seed_stats import T975, t_interval  # noqa: E402,F401
 from summary_runs import *  # noqa: E402,F401,F403
-from velocity_summary import readme_lines  # noqa: E402
+from velocity_report import readme_lines  # noqa: E402
 
 
 def step_size_macros(results: Path) -> dict:
@@ -203,14 +203,14 @@ def readme_table(summary) -> str:
                             f"{hb['fraction_1step_ci95'][1]:.2f}]; both directions {ha['fraction_1step']:.2f} "
                             f"[{ha['fraction_1step_ci95'][0]:.2f}, {ha['fraction_1step_ci95'][1]:.2f}]."]
     lines += ["| method (seeds) | direction | 0 steps | 1 step | 2 steps | 3 steps |", "|---|---|---|---|---|---|"]
-    for m, label in table_rows(METHODS).items():
+    for m, label in table_rows(REGISTRY).items():
         if m not in ms:
             continue
         for d in ("backward", "forward"):
             e = ms[m][d]
             cells = " | ".join(f"{a:.1f} ± {b:.1f}" for a, b in zip(e["mean"], e["sem"]))
             lines.append(f"| {label} ({', '.join(map(str, ms[m]['seeds']))}) | {d} | {cells} |")
-    for m in (FINAL, *[m for m in table_rows(METHODS) if m in ORACLES], tagged(REGISTRY, "Pretrained")):
+    for m in (FINAL, *[m for m in table_rows(REGISTRY) if m in ORACLES], tagged(REGISTRY, "Pretrained")):
         t = ms.get(m, {}).get("train")
         if t:
             lines.append(f"\n{METHODS[m]}: {t['iterations'][0]} iterations, {t['env_steps'][0] / 1e6:.1f} M environment steps, "

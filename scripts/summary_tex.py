@@ -26,7 +26,7 @@ def tex_tables(summary, gendir: Path, results: Path):
     lines = []
     for direction in ("backward", "forward"):
         rows = []
-        for m, label in table_rows(METHODS).items():
+        for m, label in table_rows(REGISTRY).items():
             if m not in summary["methods"] or (m in ORACLES and ORACLES[m][0] != direction):
                 continue  # an oracle appears only in the table of the direction it was trained on
             e = summary["methods"][m][direction]

@@ -17,6 +17,12 @@ def vs():
     return vs_module()
 
 
+@pytest.fixture(scope="module")
+def vr():
+    """scripts/velocity_report.py: the velocity figure, macros and README lines."""
+    return load_script("velocity_report")
+
+
 def _run(results, method, seed, test, extrapolation, minutes=20.0):
     """An eval.json whose goal sets have the given mean returns after 0, 1, 2, 3 steps (per_run: two
     goals whose mean is that row), and a metrics line with the wall time."""
@@ -28,7 +34,7 @@ def _run(results, method, seed, test, extrapolation, minutes=20.0):
     (d / "metrics.jsonl").write_text(json.dumps({"time/wall": 60 * minutes, "progress/total_env_steps": 20_000_000}) + "\n")
 
 
-def test_gap_closed_per_seed_against_the_oracle_mean(vs, tmp_path):
+def test_gap_closed_per_seed_against_the_oracle_mean(vs, vr, tmp_path):
     """Oracle seeds at -50 and -70 on the test goals: R_oracle = -60. A MAML seed going -160 -> -80
     closes (−80 + 160) / (−60 + 160) = 0.8 of the gap in one step; one going -110 -> -85 closes 0.5."""
     _run(tmp_path, "oracle", 0, [-50.0, -90.0, -80.0, -70.0], [-90.0] * 4)  # its own return is the 0-step one
@@ -53,7 +59,7 @@ def test_gap_closed_per_seed_against_the_oracle_mean(vs, tmp_path):
     assert v["methods"]["random"]["test"]["gap_closed_per_seed"][0][3] == pytest.approx(10 / 190)
     assert "pretrained" not in v["methods"]
     assert v["training"]["maml"] == [(20.0, 20_000_000), (20.0, 20_000_000)]
-    vs.tex_velocity(v, tmp_path)
+    vr.tex_velocity(v, tmp_path)
     tex = (tmp_path / "velocity.tex").read_text()
     assert "\\newcommand{\\velVerdictOne}{below}" in tex and "\\newcommand{\\velSeedsAbovePaper}{1}" in tex
     assert "\\newcommand{\\velGapOne}{0.65}" in tex and "\\velocitytrue" in tex
@@ -69,10 +75,10 @@ def test_gap_closed_per_seed_against_the_oracle_mean(vs, tmp_path):
     assert v["paper_gap_closed"][1] == pytest.approx((-78.6 + 129.5) / (-54.5 + 129.5))  # 0.68, the anchor's
 
 
-def test_no_summary_without_maml_and_oracle(vs, tmp_path):
+def test_no_summary_without_maml_and_oracle(vs, vr, tmp_path):
     _run(tmp_path, "maml", 0, [-100.0] * 4, [-100.0] * 4)
     assert vs.velocity_summary(tmp_path) is None
-    vs.tex_velocity(None, tmp_path)
+    vr.tex_velocity(None, tmp_path)
     assert "\\velocityfalse" in (tmp_path / "velocity.tex").read_text()
 
 
@@ -88,14 +94,14 @@ def test_first_sampling_ratio_pairs_the_same_seed(vs, tmp_path):
     assert vs.first_sampling_ratio(tmp_path, [0]) is None
 
 
-def test_absolute_verdict_names_the_steps_on_each_side(vs):
+def test_absolute_verdict_names_the_steps_on_each_side(vs, vr):
     """Against the paper's -129.5 / -78.6 / -66.6 / -60.8: a run at -80 / -60 / -61 after 1 / 2 / 3 steps
     is below after one step (-80 < -78.6), above after two (-60 > -66.6) and below after three (-61 < -60.8)."""
     paper = [-129.5, -78.6, -66.6, -60.8]
-    assert vs.abs_verdict([-130.0, -80.0, -60.0, -61.0], paper) == \
+    assert vr.abs_verdict([-130.0, -80.0, -60.0, -61.0], paper) == \
         "above the paper's after two steps and below it after one and three steps"
-    assert vs.abs_verdict([-130.0, -78.6, -66.6, -60.8], paper) == "above the paper's after one, two and three steps"
-    assert vs.abs_verdict([-130.0, -90.0, -90.0, -90.0], paper) == "below the paper's after one, two and three steps"
+    assert vr.abs_verdict([-130.0, -78.6, -66.6, -60.8], paper) == "above the paper's after one, two and three steps"
+    assert vr.abs_verdict([-130.0, -90.0, -90.0, -90.0], paper) == "below the paper's after one, two and three steps"
 
 
 def test_by_goal_splits_the_first_step_at_the_goal_speed(vs, tmp_path):

@@ -1,0 +1,177 @@
+"""The goal-velocity family in the report and README: the figure (report/figures/velocity.pdf), the macros and
+tables of report/generated/velocity.tex, and the README's lines, all from the `velocity` object that
+scripts/velocity_summary.py computes."""
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from velocity_summary import FLOOR, GOAL_SETS, METHODS, PAPER, SCREEN_BASE  # noqa: E402
+
+
+def fig_velocity(v: dict, figdir: Path):
+    """Mean return over the goals after 0-3 steps per method, one thin line per seed, both goal sets."""
+    import matplotlib.pyplot as plt
+    from figure_style import WIDTH_IN, save_figure
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH_IN, 2.6))
+    for ax, (g, title) in zip(axes, GOAL_SETS.items()):
+        for i, (m, label) in enumerate(METHODS.items()):
+            if m not in v["methods"] or m == "oracle":
+                continue
+            r = np.array(v["methods"][m][g]["returns_per_seed"])
+            x = np.arange(r.shape[1])
+            for row in r:
+                ax.plot(x, row, color=f"C{i}", lw=0.7, alpha=0.45)
+            n = f"{len(r)} seed{'s' if len(r) > 1 else ''}"
+            ax.plot(x, r.mean(0), color=f"C{i}", lw=2, marker="o", label=f"{label} ({n})")
+        if g == "test":  # beyond the training range the oracle never saw its goals: no reference there
+            per_seed = v[f"oracle_return_{g}_per_seed"]
+            ax.axhspan(min(per_seed), max(per_seed), color="k", alpha=0.12, lw=0)
+            ax.axhline(v[f"oracle_return_{g}"], color="k", ls=":",
+                       label=f"oracle ({len(per_seed)} seed{'s' if len(per_seed) > 1 else ''}, range shaded)")
+        ax.set_xticks(range(4))
+        ax.set_xlabel("policy-gradient steps at test time")
+        ax.set_title(title)
+    axes[0].set_ylabel("mean return over the goals")
+    handles, labels = axes[0].get_legend_handles_labels()  # below the plots: it never covers a line
+    fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
+    fig.tight_layout(rect=(0, 0.2, 1, 1))
+    save_figure(fig, figdir, "velocity", png_dpi=150)
+
+
+def baseline_text(v: dict, method: str) -> str:
+    """A baseline's mean return over the test goals after 0-3 steps and its number of seeds, for the text."""
+    if method not in v["methods"]:
+        return "not run yet"
+    e = v["methods"][method]
+    n = len(e["seeds"])
+    return " / ".join(f"{x:.1f}" for x in e["test"]["returns_mean"]) + \
+        f" after 0/1/2/3 steps ({n} seed{'s' if n > 1 else ''})"
+
+
+def abs_verdict(ours: list, paper: list) -> str:
+    """Where the mean returns after 1, 2 and 3 steps stand against the paper's, e.g. "above the paper's
+    after two and three steps and below it after one step" (equal counts as above)."""
+    words = {1: "one", 2: "two", 3: "three"}
+
+    def steps(ks):
+        names = [words[k] for k in ks]
+        text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return text + (" step" if ks == [1] else " steps")
+    above = [k for k in (1, 2, 3) if ours[k] >= paper[k]]
+    below = [k for k in (1, 2, 3) if ours[k] < paper[k]]
+    parts = [f"above the paper's after {steps(above)}"] if above else []
+    if below:
+        parts.append(f"below {'it' if above else 'the paper' + chr(39) + 's'} after {steps(below)}")
+    return " and ".join(parts)
+
+
+def tex_velocity(v: dict | None, gendir: Path):
+    """report/generated/velocity.tex: \\ifvelocity (false until there are results), the macros of the
+    text and the per-seed table."""
+    head = ["\\newif\\ifvelocity", "\\velocitytrue" if v else "\\velocityfalse"]
+    if not v:
+        (gendir / "velocity.tex").write_text("\n".join(head) + "\n")
+        return
+    maml = v["methods"]["maml"]
+    lo, hi = v["gap_closed_1step_ci95"]
+    macros = {"velSeeds": len(maml["seeds"]), "velGapOne": f"{v['gap_closed_1step']:.2f}",
+              "velGapOneLo": f"{lo:.2f}", "velGapOneHi": f"{hi:.2f}",
+              "velGapOneMin": f"{min(v['gap_closed_1step_per_seed']):.2f}",
+              "velGapTwo": f"{maml['test']['gap_closed_mean'][2]:.2f}",
+              "velGapThree": f"{maml['test']['gap_closed_mean'][3]:.2f}",
+              "velExtraRZero": f"{maml['extrapolation']['returns_mean'][0]:.1f}",
+              "velExtraROne": f"{maml['extrapolation']['returns_mean'][1]:.1f}",
+              "velExtraRThree": f"{maml['extrapolation']['returns_mean'][3]:.1f}",
+              "velExtraOracle": f"{v['oracle_return_extrapolation']:.1f}",
+              "velExtraOracleMin": f"{min(v['oracle_return_extrapolation_per_seed']):.1f}",
+              "velExtraOracleMax": f"{max(v['oracle_return_extrapolation_per_seed']):.1f}",
+              "velRandom": baseline_text(v, "random"), "velPretrained": baseline_text(v, "pretrained"),
+              "velOracle": f"{v['oracle_return_test']:.1f}", "velOracleSeeds": len(v["oracle_seeds"]),
+              "velOracleMin": f"{min(v['oracle_return_test_per_seed']):.1f}",
+              "velOracleMax": f"{max(v['oracle_return_test_per_seed']):.1f}",
+              "velPaperGapOne": f"{v['paper_gap_closed'][1]:.2f}",
+              "velPaperGapTwo": f"{v['paper_gap_closed'][2]:.2f}",
+              "velPaperGapThree": f"{v['paper_gap_closed'][3]:.2f}",
+              "velSpeedRatio": f"{v['first_sampling_time_ratio']:.1f}" if v["first_sampling_time_ratio"] else "n/a",
+              "velWall": f"{np.mean([m for m, _ in v['training']['maml']]):.0f}",
+              "velVerdictOne": "above" if v["gap_closed_1step"] >= v["paper_gap_closed"][1] else "below",
+              "velSeedsAbovePaper": str(sum(g >= v["paper_gap_closed"][1] for g in v["gap_closed_1step_per_seed"])),
+              # absolute returns, ours and the paper's (another simulator: rllab's half-cheetah), and the oracles
+              "velMamlReturns": " / ".join(f"{x:.1f}" for x in maml["test"]["returns_mean"]),
+              "velPaperMamlReturns": " / ".join(f"{x:.1f}" for x in PAPER["maml"]),
+              "velPaperOracle": f"{PAPER['oracle']:.1f}",
+              # the depth of the gap: from MAML's pre-update return to the oracle's, ours and the paper's
+              "velGapDepth": f"{v['oracle_return_test'] - maml['test']['returns_mean'][0]:.0f}",
+              "velPaperGapDepth": f"{PAPER['oracle'] - PAPER['maml'][0]:.0f}",
+              "velAbsVerdict": abs_verdict(maml["test"]["returns_mean"], PAPER["maml"])}
+    sem = v.get("gap_closed_1step_sem_goalset")
+    macros.update({"velNTest": str(v.get("n_test_goals", "n/a")),
+                   "velNStrata": str(v.get("n_test_goals", 0) // 2),
+                   "velFastShare": f"{100 * v['test_goals_fast_share']:.0f}" if v.get("test_goals_fast_share") is not None else "n/a",
+                   "velGapOneSemGoals": f"{sem:.3f}" if sem is not None else "n/a",
+                   "velPretrainedPre": f"{v['methods']['pretrained']['test']['returns_mean'][0]:.0f}" if "pretrained" in v["methods"] else "n/a",
+                   "velPretrainedOne": f"{v['methods']['pretrained']['test']['returns_mean'][1]:.0f}" if "pretrained" in v["methods"] else "n/a",
+                   "velMamlPre": f"{maml['test']['returns_mean'][0]:.0f}"})
+    macros.update({n: "n/a" for n in ("velAnchorsAboveOne", "velAnchorsAboveThree", "velAnchorsMean", "velFloor")})
+    if "anchors" in maml:
+        a = np.array(maml["anchors"]["returns_per_seed"])
+        above = (a >= np.array(FLOOR)).sum(0)
+        macros.update({"velAnchorsAboveOne": str(int(above[1])), "velAnchorsAboveThree": str(int(above[3])),
+                       "velAnchorsMean": " / ".join(f"{x:.0f}" for x in a.mean(0)),
+                       "velFloor": " / ".join(f"{x:.0f}" for x in FLOOR)})
+        rows = [f"{s} & " + " & ".join(f"{x:.1f}" for x in r) + r" \\" for s, r in zip(maml["seeds"], a)]
+        rows += [r"\midrule", "mean & " + " & ".join(f"{x:.1f}" for x in a.mean(0)) + r" \\",
+                 "floor (anchors) & " + " & ".join(f"{x:.0f}" for x in FLOOR) + r" \\"]
+        lines_anchor = ["\\newcommand{\\velAnchorRows}{%", *rows, "}"]
+    else:
+        lines_anchor = ["\\newcommand{\\velAnchorRows}{\\multicolumn{5}{c}{(not evaluated yet)} \\\\}"]
+    srows = [f"{r['label'].removeprefix('velocity: ')} & {r['seed']} & {r['gap_closed_1step']:.3f} & "
+             f"{r['anchors_return_1step']:.1f} & {r.get('verdict', 'the comparison')} \\\\" for r in v.get("screening", [])]
+    lines_screen = ["\\newcommand{\\velScreenRows}{%", *(srows or ["\\multicolumn{5}{c}{(no screening run finished)} \\\\"]), "}"]
+    base = {r["seed"]: r for r in v.get("screening", []) if r["entry"] == SCREEN_BASE}
+    said = [f"{r['label'].removeprefix('velocity: ')} {'passed' if r['verdict'] == 'passes' else 'lost'} on seed {r['seed']} "
+            f"({r['gap_closed_1step']:.2f} against {base[r['seed']]['gap_closed_1step']:.2f}; {r['anchors_return_1step']:.1f} "
+            f"against {base[r['seed']]['anchors_return_1step']:.1f} on the floor's goals)"
+            for r in v.get("screening", []) if "verdict" in r]
+    macros["velScreenSaid"] = "; ".join(said) if said else "no variant has finished yet"
+    bg = v.get("by_goal")  # the first step on slow goals (below the split) and fast ones, means over seeds
+    for name, tag in (("slow", "Slow"), ("fast", "Fast")):
+        macros[f"vel{tag}Worse"] = f"{100 * bg[name]['share_worse_1step']:.0f}" if bg else "n/a"
+        macros[f"vel{tag}Gain"] = f"{bg[name]['gain_1step']:.0f}" if bg else "n/a"
+    macros["velGoalSplit"] = f"{bg['split']:.1f}" if bg else "n/a"
+    lines = head + [f"\\newcommand{{\\{k}}}{{{val}}}" for k, val in macros.items()]
+    rows = []
+    for i, s in enumerate(maml["seeds"]):
+        r, gap = maml["test"]["returns_per_seed"][i], maml["test"]["gap_closed_per_seed"][i]
+        ex = maml["extrapolation"]["returns_per_seed"][i]
+        minutes, steps = v["training"]["maml"][i]
+        rows.append(f"{s} & {steps / 1e6:.0f}\\,M & {minutes:.0f} & {r[0]:.1f} & {r[1]:.1f} & {r[3]:.1f} & "
+                    f"{gap[1]:.2f} & {gap[2]:.2f} & {gap[3]:.2f} & {ex[0]:.1f} & {ex[1]:.1f} \\\\")
+    lines += ["\\newcommand{\\velPerSeedRows}{%", *rows, "}", *lines_anchor, *lines_screen]
+    (gendir / "velocity.tex").write_text("\n".join(lines) + "\n")
+
+
+def readme_lines(v: dict | None) -> list:
+    """The README's goal-velocity paragraph: per-seed share of the gap closed after one step, mean, interval."""
+    if not v:
+        return []
+    maml = v["methods"]["maml"]
+    lo, hi = v["gap_closed_1step_ci95"]
+    per_seed = ", ".join(f"{s}: {g:.2f}" for s, g in zip(maml["seeds"], v["gap_closed_1step_per_seed"]))
+    sem = v.get("gap_closed_1step_sem_goalset")
+    spread = f"; a fresh draw of the goals moves the mean by a standard error of {sem:.3f}" if sem is not None else ""
+    lines = ["", f"Goal velocity, {v.get('n_test_goals', 40)} test goals never trained on, stratified over [0, 2] "
+             f"(oracle told the goal: {v['oracle_return_test']:.1f}, mean of oracle seeds {v['oracle_seeds']}): share "
+             f"of the gap to the oracle closed after one step per seed {per_seed}; mean {v['gap_closed_1step']:.2f} "
+             f"[{lo:.2f}, {hi:.2f}] (95 % Student-t across seeds{spread}); after 2 and 3 steps "
+             f"{maml['test']['gap_closed_mean'][2]:.2f} and {maml['test']['gap_closed_mean'][3]:.2f} "
+             f"(paper: {v['paper_gap_closed'][1]:.2f} / {v['paper_gap_closed'][2]:.2f} / {v['paper_gap_closed'][3]:.2f})."]
+    if "anchors" in maml:
+        a = np.array(maml["anchors"]["returns_per_seed"])
+        lines.append(f"On the anchors' ten goals (0.1, 0.3, ..., 1.9, twice each), mean return after 0-3 steps "
+                     + " / ".join(f"{x:.1f}" for x in a.mean(0)) + " (per seed after one step: "
+                     + ", ".join(f"{x:.1f}" for x in a[:, 1]) + "); the independent floor: "
+                     + " / ".join(f"{x:.0f}" for x in FLOOR) + ".")
+    return lines
