@@ -9,7 +9,6 @@ Writes config.json, metrics.jsonl and checkpoint.pt to --out; resumes from check
 """
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 

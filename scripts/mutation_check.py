@@ -175,7 +175,7 @@ SCRIPT_MUTATIONS = [
     ("README: the backward oracle's sentence lists the forward seeds",
      'for x in o["backward_per_seed"])', 'for x in o["forward_per_seed"])', "summary_tables.py"),
     ("summary: the reference counted among the single oracle runs",
-     "c = {k: v for k, v in c.items() if k not in REFERENCES.values()}", "c = dict(c)", "summary_runs.py"),
+     "for src in srcs if src not in REFERENCES.values()}", "for src in srcs}", "summary_runs.py"),
     ("screening: a tie with final_screen counts as a win", 'if gate["kind"] == "beat" and not mine[s] > base[s]:',
      'if gate["kind"] == "beat" and not mine[s] >= base[s]:', "summary_tables.py"),
     ("screening: hvp_tasks5's tolerance ignored", "if mine[s] < base[s] - gate[\"tolerance\"]:",

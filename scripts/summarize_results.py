@@ -15,13 +15,13 @@ from pathlib import Path
 
 os.environ.setdefault("SOURCE_DATE_EPOCH", "0")  # PDF figures without a creation time: same runs, same bytes
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-# the parts, one job each; re-exported here for the tests and for anyone importing this script
-from seed_stats import T975, t_interval  # noqa: E402,F401
-from summary_figures import *  # noqa: E402,F401,F403
-from summary_runs import *  # noqa: E402,F401,F403
-from summary_tables import *  # noqa: E402,F401,F403
-from summary_tex import *  # noqa: E402,F401,F403
-from velocity_report import fig_velocity, readme_lines, tex_velocity  # noqa: E402,F401
+# the parts, one job each (tests import each from the module that defines it)
+from summary_figures import fig_adaptation, fig_direction, fig_learning_curves  # noqa: E402
+from summary_runs import (FINAL, METHODS, PAPER, ablations, curvature_comparison, divisor, headline,  # noqa: E402
+                          load_runs, pooled, run_path)
+from summary_tables import readme_table, tex_hparams, update_readme  # noqa: E402
+from summary_tex import tex_headline, tex_tables  # noqa: E402
+from velocity_report import fig_velocity, tex_velocity  # noqa: E402
 from velocity_summary import velocity_summary  # noqa: E402
 
 

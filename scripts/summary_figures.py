@@ -1,6 +1,4 @@
 """The report's figures from results/ and the summary (learning curves, adaptation, direction)."""
-import json
-import math
 import shutil
 import sys
 from pathlib import Path
@@ -13,8 +11,8 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from figure_style import WIDTH_IN, save_figure  # noqa: E402
-from seed_stats import T975, t_interval  # noqa: E402,F401
-from summary_runs import *  # noqa: E402,F401,F403
+from seed_stats import t_interval  # noqa: E402
+from summary_runs import FINAL, REGISTRY, load_runs  # noqa: E402
 
 
 SMOOTH = 10  # trailing window of the learning-curve mean, in meta-iterations

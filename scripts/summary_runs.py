@@ -2,20 +2,15 @@
 headline, the ablations and the curvature comparison (the first part of scripts/summarize_results.py)."""
 import json
 import math
-import shutil
 import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from registry import (ablation_rows, composition, final_entry, load_all, oracle_protocols,  # noqa: E402
-                      reference_oracles, table_methods, table_rows, tagged)
-from seed_stats import T975, t_interval  # noqa: E402,F401
+                      reference_oracles, table_methods, tagged)
+from seed_stats import t_interval  # noqa: E402
 
 # what the runs are, where they live and how the report labels them: all from experiments/*.toml
 REGISTRY = load_all()
@@ -25,7 +20,6 @@ REFERENCES = reference_oracles(REGISTRY)  # {direction: name}: the oracle protoc
 METHODS = table_methods(REGISTRY)  # {name: label}: the rows of the adaptation tables, in registry order
 
 FINAL = final_entry(REGISTRY)  # the direction family's final configuration
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"  # the benchmarks' JSON
 # Finn et al. 2017, Figure 5 (half-cheetah direction), from shared/reference/anchors.md
 PAPER = {"maml": [-50.7, 293.2, 313.5, 315.7], "maml_sem": [2.9, 8.7, 8.0, 7.1],
          "pretrained": [-43.0, -24.8, -12.9, 19.6], "random": [-35.7, 21.8, 62.3, 86.2], "oracle": 442.7}
@@ -107,19 +101,18 @@ def fractions(runs, oracle: dict) -> dict:
 
 
 def oracle_candidates(results: Path) -> dict:
-    """{direction: {source: mean return}} of the oracle runs present in results/."""
-    found = {d: {src: oracle_return(results, src, d) for src in srcs} for d, srcs in ORACLE_RUNS.items()}
+    """{direction: {source: mean return}} of the single oracle runs present in results/. The designated
+    references (REFERENCES) are not among them: they divide only as a whole (`reference`)."""
+    found = {d: {src: oracle_return(results, src, d) for src in srcs if src not in REFERENCES.values()}
+             for d, srcs in ORACLE_RUNS.items()}
     return {d: {k: v for k, v in c.items() if v is not None} for d, c in found.items()}
 
 
 def oracles(results: Path, pick=max) -> dict:
     """The single oracle runs' return per direction: the *stronger* run (pick=max), since a weaker reference
-    would flatter the fraction; pick=min gives the weaker one, for comparison. The designated references
-    are left out: they divide only as a whole (`reference`), and they are not one of the single runs that
-    the comparisons set beside them."""
+    would flatter the fraction; pick=min gives the weaker one, for comparison."""
     out = {}
     for d, c in oracle_candidates(results).items():
-        c = {k: v for k, v in c.items() if k not in REFERENCES.values()}
         src = pick(c, key=c.get) if c else None
         out[d], out[f"{d}_source"] = (c[src], src) if src else (None, None)
     return out

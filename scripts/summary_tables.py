@@ -1,19 +1,13 @@
 """Rule macros of the adoption decisions, the hyperparameter table and the README's results section."""
 import json
-import math
-import shutil
 import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from seed_stats import T975, t_interval  # noqa: E402,F401
-from summary_runs import *  # noqa: E402,F401,F403
+from registry import table_rows, tagged  # noqa: E402
+from summary_runs import FINAL, METHODS, ORACLES, REGISTRY, run_path  # noqa: E402
 from velocity_report import readme_lines  # noqa: E402
 
 
@@ -27,21 +21,6 @@ def step_size_macros(results: Path) -> dict:
         out.update({"msgdIter": str(d["iteration"]), "msgdNetMin": f"{min(v['min'] for v in net):.3f}",
                     "msgdNetMax": f"{max(v['max'] for v in net):.3f}",
                     "msgdStdMax": f"{d['factors']['step_scales.log_std']['max']:.2f}"})
-    return out
-
-
-def cg_macros(results: Path) -> dict:
-    """CG after 10 iterations against a 30-iteration solve (benchmarks/cg_convergence.py): the range of
-    the cosines and of the gain ratios gain(n) / gain(30) over the probed policies."""
-    out = {n: "n/a" for n in ("cgCosTen", "cgGainTen", "cgGainTwenty", "cgPolicies")}
-    f = BENCHMARKS / "benchmark_cg_convergence.json"
-    if f.exists():
-        pol = json.loads(f.read_text())["policies"].values()
-        span = lambda xs: f"{min(xs):.2f}--{max(xs):.2f}"
-        out.update({"cgCosTen": span([p["10"]["cos"] for p in pol]),
-                    "cgGainTen": span([p["10"]["gain"] / p["30"]["gain"] for p in pol]),
-                    "cgGainTwenty": span([p["20"]["gain"] / p["30"]["gain"] for p in pol]),
-                    "cgPolicies": str(len(pol))})
     return out
 
 

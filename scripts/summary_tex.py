@@ -1,21 +1,14 @@
 """The report's generated LaTeX: adaptation tables, ablation rows, levers and the headline macros."""
-import json
-import math
-import shutil
 import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from seed_stats import T975, t_interval  # noqa: E402,F401
-from summary_runs import *  # noqa: E402,F401,F403
-from summary_tables import *  # noqa: E402,F401,F403
-from summary_speed import speed_macros  # noqa: E402
+from registry import ablation_rows, composition, table_rows, tagged  # noqa: E402
+from summary_runs import FINAL, METHODS, ORACLES, PAPER, REGISTRY, oracle_lambda_macros  # noqa: E402
+from summary_speed import cg_macros, iteration_macros, sampler_macros, speed_macros  # noqa: E402
+from summary_tables import adoption_macros, screen_rows, step_size_macros, target_macros  # noqa: E402
 
 
 def fmt(mean, sem=None):
@@ -23,7 +16,6 @@ def fmt(mean, sem=None):
 
 
 def tex_tables(summary, gendir: Path, results: Path):
-    lines = []
     for direction in ("backward", "forward"):
         rows = []
         for m, label in table_rows(REGISTRY).items():
@@ -45,20 +37,7 @@ def tex_tables(summary, gendir: Path, results: Path):
     if not frac:
         rows = [r"\multicolumn{5}{c}{(no oracle run in results/ yet)} \\"] + rows
     (gendir / "fraction_of_oracle.tex").write_text("\n".join(rows) + "\n\\bottomrule\n")
-    # numbers used in the text
-    names = ["benchPhysics", "benchSampler", "benchSync", "benchAsync", "benchRatioPhysics"]
-    values = {n: "n/a" for n in names}  # every macro defined, so the report builds with partial results
-
-    def mac(name, value):
-        assert name in values, name
-        values[name] = value
-    bench = BENCHMARKS / "benchmark_sampler.json"
-    if bench.exists():
-        b = json.loads(bench.read_text())
-        for key, name in (("physics_sps", "benchPhysics"), ("sampler_sps", "benchSampler"),
-                          ("gym_sync_sps", "benchSync"), ("gym_async_sps", "benchAsync")):
-            mac(name, f"{b[key]:,}".replace(",", "{,}"))
-        mac("benchRatioPhysics", f"{b['ratio_vs_physics']:.2f}")
+    values = sampler_macros()  # numbers used in the text
     p = PAPER
     (gendir / "paper_table.tex").write_text(
         "MAML & " + " & ".join(fmt(a, b) for a, b in zip(p["maml"], p["maml_sem"])) + r" \\" + "\n"
@@ -228,41 +207,8 @@ def tex_headline(summary, gendir: Path, results: Path):
                      + r" \\")
     (gendir / "ablations.tex").write_text("\n".join(arows or [r"\multicolumn{7}{c}{(no screening run yet)} \\"])
                                           + "\n\\bottomrule\n")
-    bench = BENCHMARKS / "benchmark_meta_iteration.json"
-    for n in ("biIter", "biPhysics", "biRatio", "biShare", "biBeforeIter", "biBeforeRatio", "biBeforeShare",
-              "biBeforeUpdate", "biUpdate", "biSample", "biCpu"):
-        macros[n] = "n/a"
-    if bench.exists():
-        b = json.loads(bench.read_text())
-        bb = b.get("before") or {}
-        macros.update({"biIter": f"{b['iteration_s']:.2f}", "biPhysics": f"{b['physics_s']:.2f}",
-                       "biRatio": f"{b['ratio']:.2f}", "biShare": f"{b['update_share']:.2f}",
-                       "biUpdate": f"{b['phases_s']['update']:.2f}", "biSample": f"{b['phases_s']['sample']:.2f}",
-                       "biCpu": b.get("cpu", "unknown")})
-        if bb:
-            macros.update({"biBeforeIter": f"{bb['iteration']:.2f}", "biBeforeUpdate": f"{bb['update']:.2f}",
-                           "biBeforeRatio": f"{b['before_ratio']:.2f}",
-                           "biBeforeShare": f"{bb['update'] / bb['iteration']:.2f}"})
-    curv = BENCHMARKS / "benchmark_curvature.json"
-    for n in ("cvFisherErr", "cvFisherRatio", "cvJacErr", "cvJacS", "cvExactS", "cvFisherS"):
-        macros[n] = "n/a"
-    if curv.exists():
-        c = json.loads(curv.read_text())["products"]
-        fs, js = [k for k in c if k.startswith("fisher_s") and k != "fisher_s1"], [k for k in c if k.startswith("jacobian_s") and k != "jacobian_s1"]
-        span = lambda xs, scale=1, fmt="{:.0f}": "--".join(fmt.format(scale * x) for x in (min(xs), max(xs)))
-        if fs and js:
-            f, j = c[fs[0]], c[js[0]]
-            macros.update({"cvFisherErr": span(f["rel_err"], 100) + "\\%", "cvFisherRatio": span(f["vHv_ratio"], fmt="{:.2f}"),
-                           "cvJacErr": span(j["rel_err"], 100, "{:.1f}") + "\\%", "cvJacS": f"{j['product_s']:.2f}",
-                           "cvExactS": f"{c['exact']['product_s']:.2f}", "cvFisherS": f"{f['product_s']:.3f}"})
-    fisher_bench = BENCHMARKS / "benchmark_meta_iteration_fisher.json"
-    for n in ("biFisherIter", "biFisherRatio", "biFisherShare", "biFisherUpdate"):
-        macros[n] = "n/a"
-    if fisher_bench.exists():
-        b = json.loads(fisher_bench.read_text())
-        macros.update({"biFisherIter": f"{b['iteration_s']:.2f}", "biFisherRatio": f"{b['ratio']:.2f}",
-                       "biFisherShare": f"{b['update_share']:.2f}", "biFisherUpdate": f"{b['phases_s']['update']:.2f}"})
-    macros.update(step_size_macros(results), **cg_macros(results), **speed_macros(BENCHMARKS))
+    macros.update(iteration_macros())
+    macros.update(step_size_macros(results), **cg_macros(), **speed_macros())
     for prefix in ("cgTwenty", "wide"):
         macros.update(adoption_macros(summary, tagged(REGISTRY, prefix), prefix))
     (gendir / "headline.tex").write_text("".join(f"\\newcommand{{\\{n}}}{{{v}}}\n" for n, v in macros.items()))

@@ -170,7 +170,7 @@ def readme_lines(v: dict | None) -> list:
              f"(paper: {v['paper_gap_closed'][1]:.2f} / {v['paper_gap_closed'][2]:.2f} / {v['paper_gap_closed'][3]:.2f})."]
     if "anchors" in maml:
         a = np.array(maml["anchors"]["returns_per_seed"])
-        lines.append(f"On the anchors' ten goals (0.1, 0.3, ..., 1.9, twice each), mean return after 0-3 steps "
+        lines.append("On the anchors' ten goals (0.1, 0.3, ..., 1.9, twice each), mean return after 0-3 steps "
                      + " / ".join(f"{x:.1f}" for x in a.mean(0)) + " (per seed after one step: "
                      + ", ".join(f"{x:.1f}" for x in a[:, 1]) + "); the independent floor: "
                      + " / ".join(f"{x:.0f}" for x in FLOOR) + ".")

@@ -107,7 +107,7 @@ def test_meta_objective_equals_a_plain_loop_over_the_batch(nb):
 
 
 def _eval(results, seed, one_step_backward):
-    d = load_script("summarize_results").run_path(results, "maml") / f"seed{seed}"
+    d = load_script("summary_runs").run_path(results, "maml") / f"seed{seed}"
     d.mkdir(parents=True)
     ev = {"eval_seed": 1000 + seed, "lrs": [0.1], "backward": {"per_run": [[0, one_step_backward]]},
           "forward": {"per_run": [[0, 10.0]]}}
@@ -119,7 +119,7 @@ def _eval(results, seed, one_step_backward):
 def test_summary_median_seed_is_the_median_when_seeds_are_out_of_order(root, tmp_path):
     """Five seeds whose backward fractions are not in seed order (0.9, 0.5, 0.7, 0.6, 0.8): the median
     is 0.7, seed 2; with four (dropping seed 4's 0.8) the lower median 0.6 is seed 3."""
-    summ = load_script("summarize_results")
+    summ = load_script("summary_runs")
     d = summ.run_path(tmp_path, "oracle_backward_relu_8M") / "seed0"
     d.mkdir(parents=True)
     (d / "eval.json").write_text(json.dumps({"eval_seed": 1000, "lrs": [0.1], "backward": {"per_run": [[100.0, 0]]},

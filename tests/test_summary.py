@@ -11,10 +11,30 @@ def summ():
     return load_script("summarize_results")
 
 
+@pytest.fixture(scope="module")
+def runs():
+    return load_script("summary_runs")
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return load_script("summary_tables")
+
+
+@pytest.fixture(scope="module")
+def tex():
+    return load_script("summary_tex")
+
+
+@pytest.fixture(scope="module")
+def stats():
+    return load_script("seed_stats")
+
+
 def _run(results, name, seed, backward, forward):
     """An eval.json whose 'per_run' rows are (return after 0, 1, 2, 3 steps) per adaptation run, in the
     folder the registry gives entry `name`."""
-    d = load_script("summarize_results").run_path(results, name) / f"seed{seed}"
+    d = load_script("summary_runs").run_path(results, name) / f"seed{seed}"
     d.mkdir(parents=True)
     ev = {"eval_seed": 1000 + seed, "lrs": [0.1, 0.05, 0.05],
           "backward": {"per_run": backward}, "forward": {"per_run": forward}}
@@ -24,17 +44,17 @@ def _run(results, name, seed, backward, forward):
     (d / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
-def test_t_interval_closed_form(summ):
+def test_t_interval_closed_form(stats):
     """mean +- t_{0.975, n-1} s / sqrt(n): for (1, 2, 3), s = 1 and t_{0.975, 2} = 4.303."""
-    lo, hi = summ.t_interval([1.0, 2.0, 3.0])
+    lo, hi = stats.t_interval([1.0, 2.0, 3.0])
     assert (lo, hi) == pytest.approx((2 - 4.303 / math.sqrt(3), 2 + 4.303 / math.sqrt(3)), abs=1e-9)
-    lo, hi = summ.t_interval([0.2, 0.4, 0.3, 0.5, 0.6])  # n = 5: t_{0.975, 4} = 2.776
+    lo, hi = stats.t_interval([0.2, 0.4, 0.3, 0.5, 0.6])  # n = 5: t_{0.975, 4} = 2.776
     s = math.sqrt(sum((x - 0.4) ** 2 for x in (0.2, 0.4, 0.3, 0.5, 0.6)) / 4)
     assert hi - 0.4 == pytest.approx(2.776 * s / math.sqrt(5), abs=1e-9)
-    assert all(math.isnan(x) for x in summ.t_interval([0.5]))
+    assert all(math.isnan(x) for x in stats.t_interval([0.5]))
 
 
-def test_headline_divides_by_the_stronger_oracle_per_seed(summ, tmp_path):
+def test_headline_divides_by_the_stronger_oracle_per_seed(runs, tables, stats, tmp_path):
     """Fractions are per seed (the seed's mean over its runs after 1 step / the stronger oracle's mean
     return over its seeds, per direction); before the 3-seed reference exists there is no seed spread to
     compare against, so no comparison figures."""
@@ -45,7 +65,7 @@ def test_headline_divides_by_the_stronger_oracle_per_seed(summ, tmp_path):
     _run(r, "oracle_forward_scale1", 0, [[0, 0, 0, 0]], [[100, 0, 0, 0]])  # the only forward oracle
     _run(r, "maml", 0, [[0, 100, 0, 0], [0, 300, 0, 0]], [[0, 50, 0, 0], [0, 50, 0, 0]])  # 200 / 50
     _run(r, "maml", 3, [[0, 320, 0, 0]], [[0, 80, 0, 0]])
-    h = summ.headline(r)
+    h = runs.headline(r)
     assert h["seeds"] == [0, 3]
     assert h["oracle_return"]["backward"] == pytest.approx(400) and h["oracle_return"]["backward_source"] == "oracle_backward_relu_8M"
     assert h["oracle_return"]["forward"] == pytest.approx(100)
@@ -53,25 +73,25 @@ def test_headline_divides_by_the_stronger_oracle_per_seed(summ, tmp_path):
     assert h["backward"]["fraction_1step_per_seed"] == pytest.approx([0.5, 0.8])
     assert h["backward"]["fraction_1step"] == pytest.approx(0.65)
     assert h["direction_average"]["fraction_1step_per_seed"] == pytest.approx([(0.5 + 0.5) / 2, (0.8 + 0.8) / 2])
-    assert h["backward"]["fraction_1step_ci95"] == pytest.approx(summ.t_interval([0.5, 0.8]))
+    assert h["backward"]["fraction_1step_ci95"] == pytest.approx(stats.t_interval([0.5, 0.8]))
     assert "against_weaker_oracles" not in h and "against_strongest_oracles" not in h
     assert h["median_seed"] == 0  # the lower median of two seeds
     assert h["line_search"]["rejected_steps_per_seed"] == [1, 1]
     assert h["line_search"]["median_backtracks_of_accepted_per_seed"] == [2.0, 2.0]
     assert h["env_steps_per_seed"] == [400, 400] and h["wall_minutes_per_seed"] == [4.0, 4.0]
-    readme = summ.readme_table({"methods": {}, "headline": h, "paper_fraction_of_oracle": {"1_steps": 0.66}})
+    readme = tables.readme_table({"methods": {}, "headline": h, "paper_fraction_of_oracle": {"1_steps": 0.66}})
     assert "(400.0, oracle_backward_relu_8M, seeds [0])" in readme  # which run, and on how many seeds
 
 
-def test_the_designated_oracles_divide_once_every_seed_has_finished(summ, tmp_path):
+def test_the_designated_oracles_divide_once_every_seed_has_finished(runs, tables, stats, tmp_path):
     """The registry's reference oracles (`reference = true`) replace the stronger single run only when all
     their listed seeds are in; then every fraction divides by the mean of their seeds, and the headline
     gives each seed's return, a t interval across them, the rule it used, the same fractions against the
     reference's strongest and weakest seed, and the paper's ratio of averages."""
     r = tmp_path
-    ref_b, ref_f = summ.REFERENCES["backward"], summ.REFERENCES["forward"]
-    seeds = summ.REGISTRY[ref_b]["seeds"]
-    assert len(seeds) == 3 and summ.REGISTRY[ref_f]["seeds"] == seeds
+    ref_b, ref_f = runs.REFERENCES["backward"], runs.REFERENCES["forward"]
+    seeds = runs.REGISTRY[ref_b]["seeds"]
+    assert len(seeds) == 3 and runs.REGISTRY[ref_f]["seeds"] == seeds
     _run(r, "oracle_backward_relu_8M", 0, [[800, 0, 0, 0]], [[0, 0, 0, 0]])  # the stronger single run
     _run(r, "oracle_forward_scale1", 0, [[0, 0, 0, 0]], [[500, 0, 0, 0]])
     _run(r, "maml", 0, [[0, 200, 0, 0]], [[0, 100, 0, 0]])
@@ -79,17 +99,17 @@ def test_the_designated_oracles_divide_once_every_seed_has_finished(summ, tmp_pa
     for seed, b, f in zip(seeds[:2], (300, 500), (100, 200)):
         _run(r, ref_b, seed, [[b, 0, 0, 0], [b, 0, 0, 0]], [[0, 0, 0, 0]] * 2)
         _run(r, ref_f, seed, [[0, 0, 0, 0]], [[f, 0, 0, 0]])
-    h = summ.headline(r)  # two of three seeds: not yet the reference
+    h = runs.headline(r)  # two of three seeds: not yet the reference
     assert h["oracle_return"]["backward"] == pytest.approx(800) and "not finished" in h["oracle_rule"]
-    assert summ.reference(r) is None
+    assert runs.reference(r) is None
     _run(r, ref_b, seeds[2], [[350, 0, 0, 0], [450, 0, 0, 0]], [[0, 0, 0, 0]] * 2)  # seed mean 400
-    assert summ.reference(r) is None  # the forward reference still lacks a seed
+    assert runs.reference(r) is None  # the forward reference still lacks a seed
     _run(r, ref_f, seeds[2], [[0, 0, 0, 0]], [[300, 0, 0, 0]])
-    h = summ.headline(r)
+    h = runs.headline(r)
     o = h["oracle_return"]
     assert o["backward"] == pytest.approx(400) and o["forward"] == pytest.approx(200)  # (300 + 500 + 400) / 3
     assert o["backward_per_seed"] == pytest.approx([300, 500, 400]) and o["backward_source"] == ref_b
-    assert o["backward_ci95"] == pytest.approx(summ.t_interval([300, 500, 400]))
+    assert o["backward_ci95"] == pytest.approx(stats.t_interval([300, 500, 400]))
     assert h["oracle_rule"].startswith("reference") and h["oracle_seeds"] == {"backward": seeds, "forward": seeds}
     assert h["backward"]["fraction_1step_per_seed"] == pytest.approx([0.5, 0.75])
     assert h["direction_average"]["fraction_1step_per_seed"] == pytest.approx([(0.5 + 0.5) / 2, (0.75 + 0.25) / 2])
@@ -102,45 +122,48 @@ def test_the_designated_oracles_divide_once_every_seed_has_finished(summ, tmp_pa
     # the paper's metric: (R_back + R_fwd) / (O_back + O_fwd) per seed = 300 / 600 and 350 / 600
     assert h["ratio_of_averages_per_seed"] == pytest.approx([0.5, 350 / 600])
     assert h["ratio_of_averages"] == pytest.approx((0.5 + 350 / 600) / 2)
-    assert summ.divisor(r)[0] == o
-    readme = summ.readme_table({"methods": {}, "headline": h, "paper_fraction_of_oracle": {"1_steps": 0.66}})
+    assert runs.divisor(r)[0] == o
+    readme = tables.readme_table({"methods": {}, "headline": h, "paper_fraction_of_oracle": {"1_steps": 0.66}})
     assert f"(400.0, mean of seeds {seeds}: 300.0, 500.0, 400.0)" in readme  # the reader sees each seed
 
 
-def test_a_stronger_reference_neither_divides_early_nor_hides_the_single_runs(summ, tmp_path):
+def test_a_stronger_reference_neither_divides_early_nor_hides_the_single_runs(runs, tmp_path):
     """References stronger than every single run: with a seed missing the single runs still divide (a
     partial reference is no reference); once complete, the comparison rows are the reference's own seeds."""
     r = tmp_path
-    ref_b, ref_f = summ.REFERENCES["backward"], summ.REFERENCES["forward"]
-    seeds = summ.REGISTRY[ref_b]["seeds"]
+    ref_b, ref_f = runs.REFERENCES["backward"], runs.REFERENCES["forward"]
+    seeds = runs.REGISTRY[ref_b]["seeds"]
     _run(r, "oracle_backward_relu_8M", 0, [[400, 0, 0, 0]], [[0, 0, 0, 0]])
     _run(r, "oracle_forward_scale1", 0, [[0, 0, 0, 0]], [[100, 0, 0, 0]])
     _run(r, "maml", 0, [[0, 200, 0, 0]], [[0, 50, 0, 0]])
     for seed in seeds[:2]:
         _run(r, ref_b, seed, [[900, 0, 0, 0]], [[0, 0, 0, 0]])
         _run(r, ref_f, seed, [[0, 0, 0, 0]], [[500, 0, 0, 0]])
-    h = summ.headline(r)
+    h = runs.headline(r)
     assert (h["oracle_return"]["backward"], h["oracle_return"]["forward"]) == pytest.approx((400, 100))
     _run(r, ref_b, seeds[2], [[900, 0, 0, 0]], [[0, 0, 0, 0]])
     _run(r, ref_f, seeds[2], [[0, 0, 0, 0]], [[500, 0, 0, 0]])
-    h = summ.headline(r)
+    h = runs.headline(r)
     assert (h["oracle_return"]["backward"], h["oracle_return"]["forward"]) == pytest.approx((900, 500))
     strong = h["against_strongest_oracles"]["oracle_return"]
     assert (strong["backward"], strong["backward_source"]) == (pytest.approx(900), ref_b)
+    # the candidates listed beside the reference are the single runs only
+    assert h["oracle_candidates"] == {"backward": {"oracle_backward_relu_8M": pytest.approx(400)},
+                                      "forward": {"oracle_forward_scale1": pytest.approx(100)}}
 
 
-def test_oracle_lambda_comparison_uses_the_same_seed(summ, tmp_path):
+def test_oracle_lambda_comparison_uses_the_same_seed(runs, tmp_path):
     """The lambda-0.95 oracle is compared with the lambda-1 run of its own seed, not the mean over seeds."""
     r = tmp_path
     _run(r, "oracle_backward_tanh_8M", 0, [[900, 0, 0, 0]], [[0, 0, 0, 0]])
     _run(r, "oracle_backward_tanh_8M", 1, [[500, 0, 0, 0], [700, 0, 0, 0]], [[0, 0, 0, 0]] * 2)  # seed 1: 600
     _run(r, "oracle_backward_tanh_lam0.95_8M", 1, [[650, 0, 0, 0]], [[0, 0, 0, 0]])
-    m = summ.oracle_lambda_macros(r)
+    m = runs.oracle_lambda_macros(r)
     assert (m["oLamBack"], m["oLamOneBack"]) == ("650.0", "600.0")
     assert "oLamFwd" not in m  # no forward runs: the macros keep their placeholder
 
 
-def test_heldout_fractions_come_from_the_heldout_evaluations(summ, tmp_path):
+def test_heldout_fractions_come_from_the_heldout_evaluations(runs, tmp_path):
     """headline['heldout'] divides each seed's eval_heldout.json return by the same oracles, and is left
     out while any seed lacks one."""
     r = tmp_path
@@ -148,19 +171,19 @@ def test_heldout_fractions_come_from_the_heldout_evaluations(summ, tmp_path):
     _run(r, "oracle_forward_scale1", 0, [[0, 0, 0, 0]], [[100, 0, 0, 0]])
     _run(r, "maml", 0, [[0, 200, 0, 0]], [[0, 50, 0, 0]])
     _run(r, "maml", 1, [[0, 240, 0, 0]], [[0, 60, 0, 0]])
-    held = lambda seed, b, f: (summ.run_path(r, "maml") / f"seed{seed}" / "eval_heldout.json").write_text(json.dumps(
+    held = lambda seed, b, f: (runs.run_path(r, "maml") / f"seed{seed}" / "eval_heldout.json").write_text(json.dumps(
         {"eval_seed": 9000 + seed, "backward": {"per_run": b}, "forward": {"per_run": f}}))
     held(0, [[0, 100, 0, 0], [0, 300, 0, 0]], [[0, 90, 0, 0]])
-    assert "heldout" not in summ.headline(r)
+    assert "heldout" not in runs.headline(r)
     held(1, [[0, 360, 0, 0]], [[0, 30, 0, 0]])
-    h = summ.headline(r)
+    h = runs.headline(r)
     assert h["backward"]["fraction_1step_per_seed"] == pytest.approx([0.5, 0.6])  # eval.json untouched
     assert h["heldout"]["eval_seeds"] == [9000, 9001]
     assert h["heldout"]["backward"]["fraction_1step_per_seed"] == pytest.approx([0.5, 0.9])
     assert h["heldout"]["direction_average"]["fraction_1step_per_seed"] == pytest.approx([(0.5 + 0.9) / 2, (0.9 + 0.3) / 2])
 
 
-def test_adoption_rule_needs_both_means_above_the_final_runs(summ):
+def test_adoption_rule_needs_both_means_above_the_final_runs(tables, tex):
     """A lever replaces the final choice only if the means of both fractions beat the headline's, over its seeds;
     the weakest seed and the per-seed sums are reported beside the verdict, not weighed by it."""
     head = {"seeds": [0, 1], "backward": {"fraction_1step": 0.70, "fraction_1step_per_seed": [0.75, 0.65],
@@ -171,19 +194,19 @@ def test_adoption_rule_needs_both_means_above_the_final_runs(summ):
                                            "fraction_1step_backward_per_seed": back,
                                            "fraction_1step_direction_average_per_seed": avg,
                                            "return_1step_per_seed": {"backward": [650.0, 700.0], "forward": [300.0, 100.0]}}
-    m = summ.adoption_macros({"headline": head, "ablations": [row([0.9, 0.6], [0.7, 0.8])]}, "lever", "lv")
+    m = tables.adoption_macros({"headline": head, "ablations": [row([0.9, 0.6], [0.7, 0.8])]}, "lever", "lv")
     assert (m["lvSeeds"], m["lvBack"], m["lvAvg"], m["lvVerdict"], m["lvWall"]) == ("2", "0.750", "0.750", "adopted", "25")
-    final_min = summ.fraction_macros("hFracBack", head["backward"])["hFracBackMin"]  # the final runs' own macro
+    final_min = tex.fraction_macros("hFracBack", head["backward"])["hFracBackMin"]  # the final runs' own macro
     assert (m["lvMinBack"], final_min) == ("0.600", "0.650")  # the weakest seed, not the first or the mean
     assert (m["lvSums"], m["ruleFinalSums"]) == ("950, 800", "1200, 1000")  # backward + forward, per seed in order
-    m = summ.adoption_macros({"headline": head, "ablations": [row([0.6, 0.9], [0.6, 0.7])]}, "lever", "lv")
+    m = tables.adoption_macros({"headline": head, "ablations": [row([0.6, 0.9], [0.6, 0.7])]}, "lever", "lv")
     assert (m["lvAvg"], m["ruleFinalAvg"], m["lvVerdict"]) == ("0.650", "0.700", "not adopted")
-    m = summ.adoption_macros({"headline": head, "ablations": [row([0.9], [0.9], seeds=[0])]}, "lever", "lv")
+    m = tables.adoption_macros({"headline": head, "ablations": [row([0.9], [0.9], seeds=[0])]}, "lever", "lv")
     assert m["lvVerdict"] == "undecided"  # one seed of two: ahead, but not yet decided
-    assert summ.adoption_macros({"headline": head, "ablations": []}, "lever", "lv")["lvVerdict"] == "n/a"
+    assert tables.adoption_macros({"headline": head, "ablations": []}, "lever", "lv")["lvVerdict"] == "n/a"
 
 
-def test_lever_rows_compare_on_the_seeds_both_sides_ran(summ):
+def test_lever_rows_compare_on_the_seeds_both_sides_ran(tex):
     """A lever screened on seeds 0 and 1 against a base run on 0, 1 and 2: 'without' is the base's mean over
     seeds 0 and 1 only; a full-budget lever is compared with the final runs on its own seeds."""
     ab = [{"name": "lvc-scale10", "seeds": [0, 1, 2], "env_steps": 6_400_000,
@@ -193,7 +216,7 @@ def test_lever_rows_compare_on_the_seeds_both_sides_ran(summ):
           {"name": "maml_inner_lr0.2", "seeds": [1, 3], "env_steps": 20_000_000,
            "fraction_1step_direction_average_per_seed": [0.5, 0.7]}]
     head = {"seeds": [0, 1, 2, 3], "direction_average": {"fraction_1step_per_seed": [0.9, 0.6, 0.9, 0.8]}}
-    rows = summ.lever_rows({"ablations": ab, "headline": head})
+    rows = tex.lever_rows({"ablations": ab, "headline": head})
     assert rows == ["10 tasks per meta-batch instead of 20 & 6.4 & 0, 1 & 0.20 & 0.50 \\\\",
                     "\\midrule",  # the two levers belong to different groups (adopted / against the final runs)
                     "inner step 0.2 instead of 0.1 & 20.0 & 1, 3 & 0.70 & 0.60 \\\\"]
@@ -210,7 +233,7 @@ def test_committed_summary_is_what_the_committed_runs_give(root, summ):
             else json.dumps(fresh[key], sort_keys=True) == json.dumps(committed[key], sort_keys=True), key
 
 
-def test_tables_print_the_registry_labels(summ, tmp_path):
+def test_tables_print_the_registry_labels(summ, tex, tmp_path):
     """A row of the ablation table carries its entry's ablation_label, and a row of the adaptation table
     its entry's label, read from experiments/direction.toml by a parser the summary does not share."""
     import tomllib
@@ -221,10 +244,10 @@ def test_tables_print_the_registry_labels(summ, tmp_path):
     summary = {"methods": {"pretrained": {"seeds": [0], "backward": {"mean": [1.0] * 4, "sem": [0.0] * 4},
                                           "forward": {"mean": [1.0] * 4, "sem": [0.0] * 4}}},
                "ablations": [ab], "headline": None}
-    summ.tex_headline(summary, tmp_path, tmp_path)
+    tex.tex_headline(summary, tmp_path, tmp_path)
     (row,) = (tmp_path / "ablations.tex").read_text().splitlines()[:1]
     assert row.startswith(reg["lvc-scale10"]["ablation_label"] + " & 0, 1 & 6.4 & 0.50, 0.70 & 0.60 & 4 & 0.50")
-    summ.tex_tables(summary, tmp_path, tmp_path)
+    tex.tex_tables(summary, tmp_path, tmp_path)
     assert (tmp_path / "adaptation_backward.tex").read_text().startswith(reg["pretrained"]["label"] + " & 0 & 1.0")
 
 
@@ -254,13 +277,13 @@ def test_speed_macros_read_the_benchmarks_by_hand(tmp_path):
     assert (m["spLsEvals"], m["spLsShare"], m["spProductShare"], m["spEvalS"]) == ("2.8", "0.12", "0.70", "0.25")
 
 
-def test_gate_verdicts_apply_the_rules_written_before_the_screening_runs(summ):
+def test_gate_verdicts_apply_the_rules_written_before_the_screening_runs(tables):
     """direction_next.toml's rules, by hand. 'beat': a variant is out at the first seed where it does not
     beat final_screen (a tie is not a win), goes on only with every planned seed ahead. 'match'
     (hvp_tasks5): each seed at least the floor, within the tolerance of final_screen and faster."""
     beat, match = {"kind": "beat"}, {"kind": "match", "floor": 0.66, "tolerance": 0.03}
     base, wall = {5: 0.70, 6: 0.68}, {5: 17.0, 6: 17.0}
-    v = summ.gate_verdict
+    v = tables.gate_verdict
     assert v(beat, {5: 0.71, 6: 0.69}, base, wall, wall, [5, 6]) == "goes on to seeds 0--4"
     assert v(beat, {5: 0.71, 6: 0.68}, base, wall, wall, [5, 6]) == "out: behind on seed 6"  # tie on 6
     assert v(beat, {5: 0.60}, base, wall, wall, [5, 6]) == "out: behind on seed 5"  # decided before seed 6
@@ -274,7 +297,7 @@ def test_gate_verdicts_apply_the_rules_written_before_the_screening_runs(summ):
     assert v(match, {5: 0.70}, base, fast, wall, [5, 6]) == "pending (within the rule on seed 5)"
 
 
-def test_screen_rows_pair_each_variant_with_final_screen_on_the_same_seed(summ):
+def test_screen_rows_pair_each_variant_with_final_screen_on_the_same_seed(tables):
     """One row per screened seed, the variant's numbers beside final_screen's of the same seed (not another
     seed's, not a mean), the verdict on the variant's last row; entries without a gate are not rows."""
     def row(name, seeds, avg, back, wall):
@@ -284,29 +307,29 @@ def test_screen_rows_pair_each_variant_with_final_screen_on_the_same_seed(summ):
                              row("k40", [6, 5], [0.65, 0.72], [0.64, 0.80], [15.0, 14.0])]}
     entries = {"final_screen": {"seeds": [5, 6], "label": "final"},
                "k40": {"seeds": [5, 6], "label": "K = 40", "gate": {"kind": "beat"}}}
-    assert summ.screen_rows(summary, entries) == [
+    assert tables.screen_rows(summary, entries) == [
         "K = 40 & 5 & 0.720 & 0.700 & 0.800 & 0.750 & 14 & 17 &  \\\\",
         " & 6 & 0.650 & 0.600 & 0.640 & 0.550 & 15 & 18 & goes on to seeds 0--4 \\\\"]
-    assert summ.screen_rows({"ablations": summary["ablations"][1:]}, entries) == []  # no base, no rows
+    assert tables.screen_rows({"ablations": summary["ablations"][1:]}, entries) == []  # no base, no rows
 
 
-def test_late_change_compares_the_last_window_with_the_window_lag_iterations_earlier(summ):
+def test_late_change_compares_the_last_window_with_the_window_lag_iterations_earlier(runs):
     """By hand: post-update returns rising by 1 per iteration on the backward task, flat at 10 forward; over 80
     iterations, the last 20 (60..79) minus those ending 50 earlier (10..29) is 50 backward, 25 averaged."""
     m = [{"returns/post_backward": float(i), "returns/post_forward": 10.0} for i in range(80)]
-    assert summ.late_change([{"seed": 3, "metrics": m}]) == [pytest.approx(25.0)]
+    assert runs.late_change([{"seed": 3, "metrics": m}]) == [pytest.approx(25.0)]
     with pytest.raises(ValueError, match="seed 3: 60 iterations"):
-        summ.late_change([{"seed": 3, "metrics": m[:60]}])
+        runs.late_change([{"seed": 3, "metrics": m[:60]}])
 
 
-def test_target_macros_name_the_seeds_below_and_the_gaps(summ):
+def test_target_macros_name_the_seeds_below_and_the_gaps(tables):
     h = {"seeds": [0, 1, 2], "backward": {"fraction_1step_per_seed": [0.65, 0.70, 0.659], "fraction_1step": 0.67},
          "direction_average": {"fraction_1step": 0.83}, "late_change_per_seed": [-9.0, 4.0, 26.0]}
-    m = summ.target_macros(h)
+    m = tables.target_macros(h)
     assert (m["tgtBelow"], m["tgtGapBack"], m["tgtGapAvg"]) == ("seed 0, 2", "0.13", "-0.03")
     assert m["tgtLate"] == "+7 (per seed -9 to +26)"
     h["backward"]["fraction_1step_per_seed"] = [0.66, 0.70, 0.67]  # 0.66 itself meets the target
-    assert summ.target_macros(h)["tgtBelow"] == "none"
+    assert tables.target_macros(h)["tgtBelow"] == "none"
 
 
 def test_every_fraction_in_the_committed_summary_divides_by_the_headline_reference(root):
