@@ -9,7 +9,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from registry import (ablation_rows, composition, final_entry, load_all, oracle_protocols,  # noqa: E402
-                      reference_oracles, table_methods, tagged)
+                      reference_oracles, table_methods)
 from seed_stats import t_interval  # noqa: E402
 
 # what the runs are, where they live and how the report labels them: all from experiments/*.toml
@@ -70,19 +70,6 @@ def oracle_return(results: Path, source: str, direction: str):
     return float(np.mean([own_return(r, direction) for r in runs])) if runs else None
 
 
-def oracle_lambda_macros(results: Path) -> dict:
-    """The oracle with MAML's GAE lambda 0.95 against lambda 1, same protocol, seed and budget (8 M)."""
-    out = {}
-    for macro in ("oLamBack", "oLamFwd"):
-        entry = REGISTRY[tagged(REGISTRY, macro)]
-        d, tag = entry["direction"], macro[len("oLam"):]
-        lam = load_runs(results, entry["name"])
-        one = [r for r in load_runs(results, entry["lambda_one"]) if lam and r["seed"] == lam[0]["seed"]]
-        if lam and one:
-            out[f"oLam{tag}"], out[f"oLamOne{tag}"] = f"{own_return(lam[0], d):.1f}", f"{own_return(one[0], d):.1f}"
-    return out
-
-
 def fractions(runs, oracle: dict) -> dict:
     """Per seed: 1-step return / oracle return, backward and averaged over both directions."""
     out = {"seeds": [r["seed"] for r in runs]}
@@ -135,6 +122,15 @@ def reference(results: Path) -> dict | None:
         out.update({d: float(np.mean(per_seed)), f"{d}_source": name, f"{d}_seeds": [r["seed"] for r in runs],
                     f"{d}_per_seed": per_seed, f"{d}_ci95": t_interval(per_seed)})
     return out
+
+
+def oracle_text(oracle: dict, d: str, seeds: list | None) -> str:
+    """How the README and the notebook name direction d's divisor: '979.7, mean of seeds [0, 1, 2]: 951.9,
+    969.2, 1018.2' for the designated reference, '770.4, one run: <source>, seeds [0]' for a single run."""
+    per_seed = oracle.get(f"{d}_per_seed")
+    if per_seed:
+        return f"{oracle[d]:.1f}, mean of seeds {oracle[f'{d}_seeds']}: " + ", ".join(f"{x:.1f}" for x in per_seed)
+    return f"{oracle[d]:.1f}, one run: {oracle[f'{d}_source']}, seeds {seeds}"
 
 
 def divisor(results: Path) -> tuple:
@@ -228,6 +224,8 @@ def headline(results: Path) -> dict | None:
               "interval": "95% Student-t interval across seeds (seeds are the units)",
               "fraction": "seed's mean return after 1 step / mean over oracle seeds of the oracle's return "
                           f"(each direction: {rule})"})
+    h["oracle_text"] = {d: oracle_text(oracle, d, h["oracle_seeds"].get(d)) for d in ("backward", "forward")
+                        if oracle.get(d) is not None}
     return h
 
 

@@ -165,11 +165,8 @@ def readme_table(summary) -> str:
                          f"{h['return_1step_per_seed']['forward'][i]:.1f} | "
                          + (f"{fa['fraction_1step_per_seed'][i]:.3f} |" if fa else "– |"))
         lo, hi = h["backward"]["fraction_1step_ci95"]
-        o = h["oracle_return"]
-        seeds_o = (f"mean of seeds {o['backward_seeds']}: " + ", ".join(f"{x:.1f}" for x in o["backward_per_seed"])
-                   if o.get("backward_per_seed") else f"{o['backward_source']}, seeds {h['oracle_seeds']['backward']}")
         lines += ["", f"After one step MAML reaches {h['backward']['fraction_1step']:.2f} of the backward oracle's return "
-                  f"({o['backward']:.1f}, {seeds_o}) on average over seeds, 95 % interval across seeds "
+                  f"({h['oracle_text']['backward']}) on average over seeds, 95 % interval across seeds "
                   f"[{lo:.2f}, {hi:.2f}]" + (f"; averaged over both directions {fa['fraction_1step']:.2f} "
                   f"[{fa['fraction_1step_ci95'][0]:.2f}, {fa['fraction_1step_ci95'][1]:.2f}]" if fa else "")
                   + f" (paper: {summary['paper_fraction_of_oracle']['1_steps']:.2f}, both directions, on rllab's simulator).", ""]

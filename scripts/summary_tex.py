@@ -6,7 +6,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from registry import ablation_rows, composition, table_rows, tagged  # noqa: E402
-from summary_runs import FINAL, METHODS, ORACLES, PAPER, REGISTRY, oracle_lambda_macros  # noqa: E402
+from summary_runs import FINAL, METHODS, ORACLES, PAPER, REGISTRY, load_runs, own_return  # noqa: E402
 from summary_speed import cg_macros, iteration_macros, sampler_macros, speed_macros  # noqa: E402
 from summary_tables import adoption_macros, screen_rows, step_size_macros, target_macros  # noqa: E402
 
@@ -45,6 +45,19 @@ def tex_tables(summary, gendir: Path, results: Path):
         + "random init & " + " & ".join(fmt(a) for a in p["random"]) + r" \\" + "\n"
         + f"oracle & \\multicolumn{{4}}{{c}}{{{p['oracle']:.1f}}}" + r" \\" + "\n\\bottomrule\n")
     (gendir / "numbers.tex").write_text("".join(f"\\newcommand{{\\{n}}}{{{v}}}\n" for n, v in values.items()))
+
+
+def oracle_lambda_macros(results: Path) -> dict:
+    """The oracle with MAML's GAE lambda 0.95 against lambda 1, same protocol, seed and budget (8 M)."""
+    out = {}
+    for macro in ("oLamBack", "oLamFwd"):
+        entry = REGISTRY[tagged(REGISTRY, macro)]
+        d, tag = entry["direction"], macro[len("oLam"):]
+        lam = load_runs(results, entry["name"])
+        one = [r for r in load_runs(results, entry["lambda_one"]) if lam and r["seed"] == lam[0]["seed"]]
+        if lam and one:
+            out[f"oLam{tag}"], out[f"oLamOne{tag}"] = f"{own_return(lam[0], d):.1f}", f"{own_return(one[0], d):.1f}"
+    return out
 
 
 def fraction_macros(name: str, f: dict) -> dict:

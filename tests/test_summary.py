@@ -70,6 +70,8 @@ def test_headline_divides_by_the_stronger_oracle_per_seed(runs, tables, stats, t
     assert h["oracle_return"]["backward"] == pytest.approx(400) and h["oracle_return"]["backward_source"] == "oracle_backward_relu_8M"
     assert h["oracle_return"]["forward"] == pytest.approx(100)
     assert h["oracle_seeds"] == {"backward": [0], "forward": [0]}  # the seeds of the chosen runs, not of the weaker
+    assert h["oracle_text"] == {"backward": "400.0, one run: oracle_backward_relu_8M, seeds [0]",
+                                "forward": f"100.0, one run: {h['oracle_return']['forward_source']}, seeds [0]"}
     assert h["backward"]["fraction_1step_per_seed"] == pytest.approx([0.5, 0.8])
     assert h["backward"]["fraction_1step"] == pytest.approx(0.65)
     assert h["direction_average"]["fraction_1step_per_seed"] == pytest.approx([(0.5 + 0.5) / 2, (0.8 + 0.8) / 2])
@@ -80,7 +82,7 @@ def test_headline_divides_by_the_stronger_oracle_per_seed(runs, tables, stats, t
     assert h["line_search"]["median_backtracks_of_accepted_per_seed"] == [2.0, 2.0]
     assert h["env_steps_per_seed"] == [400, 400] and h["wall_minutes_per_seed"] == [4.0, 4.0]
     readme = tables.readme_table({"methods": {}, "headline": h, "paper_fraction_of_oracle": {"1_steps": 0.66}})
-    assert "(400.0, oracle_backward_relu_8M, seeds [0])" in readme  # which run, and on how many seeds
+    assert "(400.0, one run: oracle_backward_relu_8M, seeds [0])" in readme  # which run, and on how many seeds
 
 
 def test_the_designated_oracles_divide_once_every_seed_has_finished(runs, tables, stats, tmp_path):
@@ -125,6 +127,7 @@ def test_the_designated_oracles_divide_once_every_seed_has_finished(runs, tables
     assert runs.divisor(r)[0] == o
     readme = tables.readme_table({"methods": {}, "headline": h, "paper_fraction_of_oracle": {"1_steps": 0.66}})
     assert f"(400.0, mean of seeds {seeds}: 300.0, 500.0, 400.0)" in readme  # the reader sees each seed
+    assert h["oracle_text"]["forward"] == f"200.0, mean of seeds {seeds}: 100.0, 200.0, 300.0"
 
 
 def test_a_stronger_reference_neither_divides_early_nor_hides_the_single_runs(runs, tmp_path):
@@ -152,13 +155,13 @@ def test_a_stronger_reference_neither_divides_early_nor_hides_the_single_runs(ru
                                       "forward": {"oracle_forward_scale1": pytest.approx(100)}}
 
 
-def test_oracle_lambda_comparison_uses_the_same_seed(runs, tmp_path):
+def test_oracle_lambda_comparison_uses_the_same_seed(tex, tmp_path):
     """The lambda-0.95 oracle is compared with the lambda-1 run of its own seed, not the mean over seeds."""
     r = tmp_path
     _run(r, "oracle_backward_tanh_8M", 0, [[900, 0, 0, 0]], [[0, 0, 0, 0]])
     _run(r, "oracle_backward_tanh_8M", 1, [[500, 0, 0, 0], [700, 0, 0, 0]], [[0, 0, 0, 0]] * 2)  # seed 1: 600
     _run(r, "oracle_backward_tanh_lam0.95_8M", 1, [[650, 0, 0, 0]], [[0, 0, 0, 0]])
-    m = runs.oracle_lambda_macros(r)
+    m = tex.oracle_lambda_macros(r)
     assert (m["oLamBack"], m["oLamOneBack"]) == ("650.0", "600.0")
     assert "oLamFwd" not in m  # no forward runs: the macros keep their placeholder
 
