@@ -168,6 +168,8 @@ SCRIPT_MUTATIONS = [
      'labels = {n: REGISTRY[n]["label"] for n in ablation_rows(REGISTRY)}', "summary_tex.py"),
     ("velocity: goal at the split counted as slow", 'for name, k in (("slow", goals < split), ("fast", goals >= split)):',
      'for name, k in (("slow", goals <= split), ("fast", goals >= split)):', "velocity_summary.py"),
+    ("velocity: the probe's fast goals read before the step", '"fast_return_1step": float(r[goals >= split, 1].mean())',
+     '"fast_return_1step": float(r[goals >= split, 0].mean())', "velocity_summary.py"),
     ("velocity: an unchanged return counted as worse", "append(float((change < 0).mean()))",
      "append(float((change <= 0).mean()))", "velocity_summary.py"),
     ("summary: oracle candidates include the velocity family", 'if e.get("direction") and e["family"] == "direction"}',

@@ -141,6 +141,7 @@ def tex_velocity(v: dict | None, gendir: Path):
         macros[f"vel{tag}Worse"] = f"{100 * bg[name]['share_worse_1step']:.0f}" if bg else "n/a"
         macros[f"vel{tag}Gain"] = f"{bg[name]['gain_1step']:.0f}" if bg else "n/a"
     macros["velGoalSplit"] = f"{bg['split']:.1f}" if bg else "n/a"
+    macros["velProbeSaid"] = probe_said(v.get("step_size_probe") or [], macros["velGoalSplit"])
     lines = head + [f"\\newcommand{{\\{k}}}{{{val}}}" for k, val in macros.items()]
     rows = []
     for i, s in enumerate(maml["seeds"]):
@@ -151,6 +152,16 @@ def tex_velocity(v: dict | None, gendir: Path):
                     f"{gap[1]:.2f} & {gap[2]:.2f} & {gap[3]:.2f} & {ex[0]:.1f} & {ex[1]:.1f} \\\\")
     lines += ["\\newcommand{\\velPerSeedRows}{%", *rows, "}", *lines_anchor, *lines_screen]
     (gendir / "velocity.tex").write_text("\n".join(lines) + "\n")
+
+
+def probe_said(probe: list, split: str) -> str:
+    """The sentence on one seed's checkpoint adapted with several first-step sizes (`step_size_probe`)."""
+    if len({r["seed"] for r in probe}) != 1 or len(probe) < 2:
+        return "n/a"
+    join = lambda key: " / ".join(f"{r[key]:.0f}" for r in probe)
+    return (f"on seed {probe[0]['seed']}'s checkpoint a first step of size " + " / ".join(f"{r['lr']:g}" for r in probe)
+            + f" gives {join('return_1step')} over the test goals, {join('slow_return_1step')} on those below "
+            f"{split}\\,m/s and {join('fast_return_1step')} on the others")
 
 
 def readme_lines(v: dict | None) -> list:

@@ -166,7 +166,24 @@ def velocity_summary(results: Path) -> dict | None:
         anchors = np.array(maml["anchors"]["returns_per_seed"])
         out["anchors_seeds_at_or_above_floor"] = [int(k) for k in (anchors >= np.array(FLOOR)).sum(0)]
     out["screening"] = screening(results, out)
+    out["step_size_probe"] = step_size_probe(results, out["by_goal"]["split"] if out["by_goal"] else 1.0)
     return out
+
+
+def step_size_probe(results: Path, split: float) -> list:
+    """velocity_screen's checkpoints adapted with other first-step sizes (eval_first_step_lr*.json, written by
+    scripts/evaluate.py --lrs) beside their own eval.json: per seed and step size, the mean return after one
+    step over the test goals, over those below `split` and over those from it up. Sorted by seed, then size."""
+    rows = []
+    for d in sorted((results / SCREEN[SCREEN_BASE]["out"]).glob("seed*"), key=lambda p: int(p.name[4:])):
+        for f in [d / "eval.json", *d.glob("eval_first_step_lr*.json")]:
+            if not f.exists() or "goals" not in (test := json.loads(f.read_text())["test"]):
+                continue
+            goals, r = np.asarray(test["goals"]), np.asarray(test["per_run"])
+            rows.append({"seed": int(d.name[4:]), "lr": json.loads(f.read_text())["lrs"][0],
+                         "return_1step": float(r[:, 1].mean()), "slow_return_1step": float(r[goals < split, 1].mean()),
+                         "fast_return_1step": float(r[goals >= split, 1].mean())})
+    return sorted(rows, key=lambda x: (x["seed"], x["lr"]))
 
 
 def screening(results: Path, v: dict) -> list:

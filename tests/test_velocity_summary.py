@@ -167,3 +167,26 @@ def test_screening_rows_carry_the_rule_against_the_base_on_the_same_seed(vs, tmp
     run("velocity_screen", 6, [-120.0, -70.0, -60.0, -50.0], [-130.0, -75.0, -60.0, -50.0])
     rows = {(r["entry"], r["seed"]): r for r in vs.screening(tmp_path, v)}
     assert rows[("velocity_k20_kl001", 6)]["verdict"] == "fails"  # far ahead on the share, lower on the anchors
+
+
+def test_step_size_probe_reads_the_base_checkpoints_first_steps(vs, vr, tmp_path):
+    """velocity_screen's seed with eval_first_step_lr*.json beside its eval.json: one row per step size (sorted),
+    the one-step return over all test goals, over those below the split and over the others."""
+    d = tmp_path / vs.SCREEN["velocity_screen"]["out"] / "seed5"
+    d.mkdir(parents=True)
+    goals = [0.2, 0.7, 1.2, 1.9]
+
+    def write(name, lr, one_step):
+        runs = [[-100.0, x] for x in one_step]
+        (d / name).write_text(json.dumps({"lrs": [lr], "test": {"goals": goals, "per_run": runs}}))
+    write("eval.json", 0.1, [-10.0, -30.0, -50.0, -90.0])
+    write("eval_first_step_lr0.2.json", 0.2, [-20.0, -20.0, -100.0, -100.0])
+    write("eval_first_step_lr0.05.json", 0.05, [-5.0, -15.0, -80.0, -120.0])
+    rows = vs.step_size_probe(tmp_path, split=1.0)
+    assert [(r["seed"], r["lr"]) for r in rows] == [(5, 0.05), (5, 0.1), (5, 0.2)]
+    assert [r["return_1step"] for r in rows] == pytest.approx([-55.0, -45.0, -60.0])
+    assert [r["slow_return_1step"] for r in rows] == pytest.approx([-10.0, -20.0, -20.0])
+    assert [r["fast_return_1step"] for r in rows] == pytest.approx([-100.0, -70.0, -100.0])
+    said = ("on seed 5's checkpoint a first step of size 0.05 / 0.1 / 0.2 gives -55 / -45 / -60 over the test goals, "
+            "-10 / -20 / -20 on those below 1.0\\,m/s and -100 / -70 / -100 on the others")
+    assert vr.probe_said(rows, "1.0") == said
