@@ -98,6 +98,7 @@ def tex_velocity(v: dict | None, gendir: Path):
               "velWall": f"{np.mean([m for m, _ in v['training']['maml']]):.0f}",
               "velVerdictOne": "above" if v["gap_closed_1step"] >= v["paper_gap_closed"][1] else "below",
               "velSeedsAbovePaper": str(sum(g >= v["paper_gap_closed"][1] for g in v["gap_closed_1step_per_seed"])),
+              "velGapShort": f"{v['paper_gap_closed'][1] - v['gap_closed_1step']:.2f}",  # how far below the paper
               # absolute returns, ours and the paper's (another simulator: rllab's half-cheetah), and the oracles
               "velMamlReturns": " / ".join(f"{x:.1f}" for x in maml["test"]["returns_mean"]),
               "velPaperMamlReturns": " / ".join(f"{x:.1f}" for x in PAPER["maml"]),
@@ -128,14 +129,18 @@ def tex_velocity(v: dict | None, gendir: Path):
     else:
         lines_anchor = ["\\newcommand{\\velAnchorRows}{\\multicolumn{5}{c}{(not evaluated yet)} \\\\}"]
     srows = [f"{r['label'].removeprefix('velocity: ')} & {r['seed']} & {r['gap_closed_1step']:.3f} & "
-             f"{r['anchors_return_1step']:.1f} & {r.get('verdict', 'the comparison')} \\\\" for r in v.get("screening", [])]
-    lines_screen = ["\\newcommand{\\velScreenRows}{%", *(srows or ["\\multicolumn{5}{c}{(no screening run finished)} \\\\"]), "}"]
+             f"{r['anchors_return_1step']:.1f} & {r['gap_closed_3step']:.2f} & {r.get('verdict', 'the comparison')} \\\\"
+             for r in v.get("screening", [])]
+    lines_screen = ["\\newcommand{\\velScreenRows}{%", *(srows or ["\\multicolumn{6}{c}{(no screening run finished)} \\\\"]), "}"]
     base = {r["seed"]: r for r in v.get("screening", []) if r["entry"] == SCREEN_BASE}
     said = [f"{r['label'].removeprefix('velocity: ')} {'passed' if r['verdict'] == 'passes' else 'lost'} on seed {r['seed']} "
             f"({r['gap_closed_1step']:.2f} against {base[r['seed']]['gap_closed_1step']:.2f}; {r['anchors_return_1step']:.1f} "
             f"against {base[r['seed']]['anchors_return_1step']:.1f} on the floor's goals)"
             for r in v.get("screening", []) if "verdict" in r]
     macros["velScreenSaid"] = "; ".join(said) if said else "no variant has finished yet"
+    variants = {r["entry"] for r in v.get("screening", []) if "verdict" in r}
+    macros["velScreenN"] = str(len(variants))
+    macros["velScreenPassedN"] = str(len({r["entry"] for r in v.get("screening", []) if r.get("verdict") == "passes"}))
     bg = v.get("by_goal")  # the first step on slow goals (below the split) and fast ones, means over seeds
     for name, tag in (("slow", "Slow"), ("fast", "Fast")):
         macros[f"vel{tag}Worse"] = f"{100 * bg[name]['share_worse_1step']:.0f}" if bg else "n/a"

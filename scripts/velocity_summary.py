@@ -187,8 +187,8 @@ def step_size_probe(results: Path, split: float) -> list:
 
 
 def screening(results: Path, v: dict) -> list:
-    """One row per finished seed of each screening entry: one-step share on the test goals (against the
-    same oracle), one-step return on the anchors' goals, and, for a variant, the rule's verdict against
+    """One row per finished seed of each screening entry: one- and three-step share on the test goals (against
+    the same oracle), one-step return on the anchors' goals, and, for a variant, the rule's verdict against
     velocity_screen on the same seed (experiments/velocity.toml: share ahead by RULE_MARGIN, anchors' return
     not lower)."""
     rows = []
@@ -200,6 +200,7 @@ def screening(results: Path, v: dict) -> list:
             r = ev["test"]["mean"]
             rows.append({"entry": name, "label": e["label"], "seed": int(d.parent.name[4:]),
                          "gap_closed_1step": gap_closed(r, v["oracle_return_test"])[1],
+                         "gap_closed_3step": gap_closed(r, v["oracle_return_test"])[3],
                          "return_1step": r[1], "anchors_return_1step": ev["anchors"]["mean"][1]})
     base = {row["seed"]: row for row in rows if row["entry"] == SCREEN_BASE}
     for row in rows:
