@@ -170,6 +170,8 @@ SCRIPT_MUTATIONS = [
      'for name, k in (("slow", goals <= split), ("fast", goals >= split)):', "velocity_summary.py"),
     ("velocity: the probe's fast goals read before the step", '"fast_return_1step": float(r[goals >= split, 1].mean())',
      '"fast_return_1step": float(r[goals >= split, 0].mean())', "velocity_summary.py"),
+    ("velocity: a pass on seed 5 alone counted as adopted", '>= set(SCREEN[e]["seeds"])]', '>= set()]',
+     "velocity_report.py"),
     ("velocity: an unchanged return counted as worse", "append(float((change < 0).mean()))",
      "append(float((change <= 0).mean()))", "velocity_summary.py"),
     ("summary: oracle candidates include the velocity family", 'if e.get("direction") and e["family"] == "direction"}',

@@ -191,3 +191,21 @@ def test_step_size_probe_reads_the_base_checkpoints_first_steps(vs, vr, tmp_path
     said = ("on seed 5's checkpoint a first step of size 0.05 / 0.1 / 0.2 gives -55 / -45 / -60 over the test goals, "
             "-10 / -20 / -20 on those below 1.0\\,m/s and -100 / -70 / -100 on the others")
     assert vr.probe_said(rows, "1.0") == said
+
+
+def test_screen_macros_count_a_variant_only_once_it_passed_on_every_screening_seed(vr):
+    """velocity.toml: a variant goes on only if it passes on seed 5 and then on seed 6; the abstract's count and
+    the sentence come from the rows, each verdict beside velocity_screen's numbers on the same seed."""
+    base = lambda seed: {"entry": "velocity_screen", "label": "velocity: base", "seed": seed,
+                         "gap_closed_1step": 0.5, "anchors_return_1step": -60.0}
+    row = lambda entry, seed, verdict: {"entry": entry, "label": "velocity: " + entry, "seed": seed, "verdict": verdict,
+                                        "gap_closed_1step": 0.6, "anchors_return_1step": -55.0}
+    rows = [base(5), row("velocity_k40", 5, "passes"), row("velocity_k20_kl001", 5, "fails")]
+    m = vr.screen_macros(rows)
+    assert (m["velScreenN"], m["velScreenPassedN"]) == ("2", "0")  # k40 passed seed 5 only
+    assert m["velScreenSaid"].startswith("velocity_k40 passed on seed 5 (0.60 against 0.50; -55.0 against -60.0 ")
+    assert "velocity_k20_kl001 lost on seed 5" in m["velScreenSaid"]
+    m = vr.screen_macros(rows + [base(6), row("velocity_k40", 6, "passes")])
+    assert (m["velScreenN"], m["velScreenPassedN"]) == ("2", "1")
+    assert vr.screen_macros([base(5)]) == {"velScreenSaid": "no variant has finished yet", "velScreenN": "0",
+                                          "velScreenPassedN": "0"}
