@@ -128,10 +128,10 @@ def tex_velocity(v: dict | None, gendir: Path):
         lines_anchor = ["\\newcommand{\\velAnchorRows}{%", *rows, "}"]
     else:
         lines_anchor = ["\\newcommand{\\velAnchorRows}{\\multicolumn{5}{c}{(not evaluated yet)} \\\\}"]
-    srows = [f"{r['label'].removeprefix('velocity: ')} & {r['seed']} & {r['gap_closed_1step']:.3f} & "
+    srows = [f"{r['label'].removeprefix('velocity: ')} & {r['seed']} & {r['return_0step']:.1f} & {r['gap_closed_1step']:.3f} & "
              f"{r['anchors_return_1step']:.1f} & {r['gap_closed_3step']:.2f} & {r.get('verdict', 'the comparison')} \\\\"
              for r in v.get("screening", [])]
-    lines_screen = ["\\newcommand{\\velScreenRows}{%", *(srows or ["\\multicolumn{6}{c}{(no screening run finished)} \\\\"]), "}"]
+    lines_screen = ["\\newcommand{\\velScreenRows}{%", *(srows or ["\\multicolumn{7}{c}{(no screening run finished)} \\\\"]), "}"]
     macros.update(screen_macros(v.get("screening", [])))
     bg = v.get("by_goal")  # the first step on slow goals (below the split) and fast ones, means over seeds
     for name, tag in (("slow", "Slow"), ("fast", "Fast")):

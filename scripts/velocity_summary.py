@@ -201,7 +201,7 @@ def screening(results: Path, v: dict) -> list:
             rows.append({"entry": name, "label": e["label"], "seed": int(d.parent.name[4:]),
                          "gap_closed_1step": gap_closed(r, v["oracle_return_test"])[1],
                          "gap_closed_3step": gap_closed(r, v["oracle_return_test"])[3],
-                         "return_1step": r[1], "anchors_return_1step": ev["anchors"]["mean"][1]})
+                         "return_0step": r[0], "return_1step": r[1], "anchors_return_1step": ev["anchors"]["mean"][1]})
     base = {row["seed"]: row for row in rows if row["entry"] == SCREEN_BASE}
     for row in rows:
         b = base.get(row["seed"])

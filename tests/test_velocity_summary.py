@@ -161,6 +161,7 @@ def test_screening_rows_carry_the_rule_against_the_base_on_the_same_seed(vs, tmp
     rows = {(r["entry"], r["seed"]): r for r in vs.screening(tmp_path, v)}
     assert rows[("velocity_screen", 5)]["gap_closed_1step"] == pytest.approx(0.5)
     assert rows[("velocity_screen", 5)]["gap_closed_3step"] == pytest.approx(0.7)  # (-50 + 120) / (-20 + 120)
+    assert rows[("velocity_screen", 5)]["return_0step"] == pytest.approx(-120.0)
     assert "verdict" not in rows[("velocity_screen", 5)]
     assert rows[("velocity_k20_kl001", 5)]["verdict"] == "passes"
     assert rows[("velocity_k40", 5)]["verdict"] == "fails"
