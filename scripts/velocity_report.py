@@ -158,7 +158,7 @@ def screen_macros(rows: list) -> dict:
     base = {r["seed"]: r for r in rows if r["entry"] == SCREEN_BASE}
     judged = [r for r in rows if "verdict" in r]
     said = [f"{r['label'].removeprefix('velocity: ')} {'passed' if r['verdict'] == 'passes' else 'lost'} on seed {r['seed']} "
-            f"({r['gap_closed_1step']:.2f} against {base[r['seed']]['gap_closed_1step']:.2f}; {r['anchors_return_1step']:.1f} "
+            f"({r['gap_closed_1step']:.3f} against {base[r['seed']]['gap_closed_1step']:.3f}; {r['anchors_return_1step']:.1f} "
             f"against {base[r['seed']]['anchors_return_1step']:.1f} on the floor's goals)" for r in judged]
     entries = {r["entry"] for r in judged}
     passed = [e for e in entries if {r["seed"] for r in judged if r["entry"] == e and r["verdict"] == "passes"}

@@ -204,7 +204,7 @@ def test_screen_macros_count_a_variant_only_once_it_passed_on_every_screening_se
     rows = [base(5), row("velocity_k40", 5, "passes"), row("velocity_k20_kl001", 5, "fails")]
     m = vr.screen_macros(rows)
     assert (m["velScreenN"], m["velScreenPassedN"]) == ("2", "0")  # k40 passed seed 5 only
-    assert m["velScreenSaid"].startswith("velocity_k40 passed on seed 5 (0.60 against 0.50; -55.0 against -60.0 ")
+    assert m["velScreenSaid"].startswith("velocity_k40 passed on seed 5 (0.600 against 0.500; -55.0 against -60.0 ")
     assert "velocity_k20_kl001 lost on seed 5" in m["velScreenSaid"]
     m = vr.screen_macros(rows + [base(6), row("velocity_k40", 6, "passes")])
     assert (m["velScreenN"], m["velScreenPassedN"]) == ("2", "1")
