@@ -177,10 +177,11 @@ def step_size_probe(results: Path, split: float) -> list:
     rows = []
     for d in sorted((results / SCREEN[SCREEN_BASE]["out"]).glob("seed*"), key=lambda p: int(p.name[4:])):
         for f in [d / "eval.json", *d.glob("eval_first_step_lr*.json")]:
-            if not f.exists() or "goals" not in (test := json.loads(f.read_text())["test"]):
+            e = json.loads(f.read_text()) if f.exists() else {}
+            if "goals" not in e.get("test", {}):
                 continue
-            goals, r = np.asarray(test["goals"]), np.asarray(test["per_run"])
-            rows.append({"seed": int(d.name[4:]), "lr": json.loads(f.read_text())["lrs"][0],
+            goals, r = np.asarray(e["test"]["goals"]), np.asarray(e["test"]["per_run"])
+            rows.append({"seed": int(d.name[4:]), "lr": e["lrs"][0],
                          "return_1step": float(r[:, 1].mean()), "slow_return_1step": float(r[goals < split, 1].mean()),
                          "fast_return_1step": float(r[goals >= split, 1].mean())})
     return sorted(rows, key=lambda x: (x["seed"], x["lr"]))
