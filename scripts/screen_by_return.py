@@ -1,0 +1,102 @@
+"""Goal-velocity configurations compared by return after adaptation (experiments/velocity.toml, round three).
+
+    .venv/bin/python scripts/screen_by_return.py            # the table, one row per candidate and seed
+    .venv/bin/python scripts/screen_by_return.py --json     # the same rows as JSON
+
+Why return and not the share of the gap: the share (R_1 - R_0) / (R_oracle - R_0) divides by a gap that a
+better initialisation shrinks, so a configuration that starts higher and ends higher can show the same share.
+What a user of the adapted policy gets is R_k, the mean return after k steps over the stratified test goals.
+
+Paired by goal: a candidate and the baseline configuration of the same training seed were evaluated on the
+same 100 goals with the same evaluation seed, so the difference d_g = R_k(candidate, g) - R_k(base, g) is
+taken goal by goal and its mean has standard error sd(d) / sqrt(n). That covers goal-to-goal and trajectory
+noise of the one training seed, not the training-seed noise (hence two seeds).
+"""
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from registry import ROOT, load_all  # noqa: E402
+
+BASE = "velocity_screen"  # the velocity family's final configuration on seeds 5 and 6
+CANDIDATES = ("velocity_lr005", "velocity_lam1", "velocity_lr005_lam1")
+STEPS = (1, 3)  # the returns the comparison is made on: after one and after three steps
+SE_MULTIPLE = 2.0  # a difference counts if it exceeds this many standard errors
+
+
+def test_returns(run_dir: Path) -> tuple:
+    """(goals (n,), per-goal returns (n, steps + 1)) on the test goals of one run's eval.json."""
+    e = json.loads((Path(run_dir) / "eval.json").read_text())["test"]
+    return np.asarray(e["goals"], dtype=float), np.asarray(e["per_run"], dtype=float)
+
+
+def paired_difference(candidate: np.ndarray, base: np.ndarray) -> tuple:
+    """(mean, standard error) of the per-goal difference candidate - base, both (n,) over the same goals."""
+    d = np.asarray(candidate, dtype=float) - np.asarray(base, dtype=float)
+    if d.ndim != 1 or len(d) < 2:
+        raise ValueError(f"paired_difference needs two equal-length vectors of at least 2 goals, got shape {d.shape}")
+    return float(d.mean()), float(d.std(ddof=1) / math.sqrt(len(d)))
+
+
+def compare(cand_dir: Path, base_dir: Path) -> dict:
+    """One candidate seed against the base on the same seed: for each k in STEPS, both means, the paired
+    difference, its standard error and whether the difference exceeds SE_MULTIPLE standard errors."""
+    goals_c, r_c = test_returns(cand_dir)
+    goals_b, r_b = test_returns(base_dir)
+    if goals_c.shape != goals_b.shape or not np.allclose(goals_c, goals_b):
+        raise ValueError(f"{cand_dir} and {base_dir} were evaluated on different goals: no pairing possible")
+    row = {}
+    for k in STEPS:
+        diff, se = paired_difference(r_c[:, k], r_b[:, k])
+        row[f"R{k}"], row[f"R{k}_base"] = float(r_c[:, k].mean()), float(r_b[:, k].mean())
+        row[f"diff{k}"], row[f"se{k}"], row[f"ahead{k}"] = diff, se, bool(diff > SE_MULTIPLE * se)
+    return row
+
+
+def rows(results: Path = ROOT / "results", registry: dict | None = None) -> list:
+    """Every finished candidate seed whose base seed is finished too, in candidate then seed order."""
+    reg = registry or load_all()
+    base_out = Path(results) / reg[BASE]["out"]
+    out = []
+    for name in CANDIDATES:
+        for seed in reg[name]["seeds"]:
+            c, b = Path(results) / reg[name]["out"] / f"seed{seed}", base_out / f"seed{seed}"
+            if (c / "eval.json").exists() and (b / "eval.json").exists():
+                out.append({"name": name, "seed": seed, **compare(c, b)})
+    return out
+
+
+def goes_on(rows_: list, name: str, seeds=(5, 6)) -> bool | None:
+    """True if `name` is ahead at every step of STEPS on every seed of `seeds`; False as soon as one finished
+    seed is not; None while seeds are missing and none has failed yet."""
+    mine = {r["seed"]: r for r in rows_ if r["name"] == name}
+    if any(not all(mine[s][f"ahead{k}"] for k in STEPS) for s in seeds if s in mine):
+        return False
+    return True if all(s in mine for s in seeds) else None
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--results", default=str(ROOT / "results"))
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    rs = rows(Path(args.results))
+    if args.json:
+        print(json.dumps(rs, indent=1))
+        return
+    print(f"{'candidate':22s} seed  " + "  ".join(f"R{k} (base)       diff +- se   ahead" for k in STEPS))
+    for r in rs:
+        print(f"{r['name']:22s} {r['seed']:4d}  " + "  ".join(
+            f"{r[f'R{k}']:6.1f} ({r[f'R{k}_base']:6.1f}) {r[f'diff{k}']:+6.1f} +- {r[f'se{k}']:4.1f} {str(r[f'ahead{k}']):5s}"
+            for k in STEPS))
+    for name in CANDIDATES:
+        print(f"{name}: goes on = {goes_on(rs, name)}")
+
+
+if __name__ == "__main__":
+    main()

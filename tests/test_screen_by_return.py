@@ -1,0 +1,102 @@
+"""scripts/screen_by_return.py: configurations compared by return after adaptation, paired by goal, on a
+made-up results/ tree whose differences and standard errors are computed here by hand."""
+import json
+import math
+
+import numpy as np
+import pytest
+from conftest import load_script
+
+
+@pytest.fixture(scope="module")
+def sbr():
+    return load_script("screen_by_return")
+
+
+def _eval(d, goals, per_run):
+    d.mkdir(parents=True)
+    (d / "eval.json").write_text(json.dumps({"test": {"goals": goals, "per_run": per_run}}))
+
+
+REG = {"velocity_screen": {"out": "base", "seeds": [5, 6]},
+       "velocity_lr005": {"out": "a", "seeds": [5, 6]},
+       "velocity_lam1": {"out": "b", "seeds": [5, 6]},
+       "velocity_lr005_lam1": {"out": "c", "seeds": [5, 6]}}
+
+
+def test_paired_difference_by_hand(sbr):
+    """Differences 1, 2, 3, 6: mean 3, sd sqrt(((-2)^2 + 1 + 0 + 9) / 3) = sqrt(14/3), se = that / 2."""
+    mean, se = sbr.paired_difference([11, 12, 13, 16], [10, 10, 10, 10])
+    assert mean == pytest.approx(3.0)
+    assert se == pytest.approx(math.sqrt(14 / 3) / 2)
+    # pairing matters: a common goal effect cancels (unpaired, the spread of the goals would swamp it)
+    goals_effect = np.array([-200.0, -100.0, -50.0, -10.0])
+    mean, se = sbr.paired_difference(goals_effect + [11, 12, 13, 16], goals_effect + 10)
+    assert (mean, se) == pytest.approx((3.0, math.sqrt(14 / 3) / 2))
+    with pytest.raises(ValueError, match="at least 2 goals"):
+        sbr.paired_difference([1.0], [0.0])
+
+
+def test_rows_and_going_on(sbr, tmp_path):
+    goals = [0.1, 0.2, 0.3, 0.4]
+    base = [[-100, -60, -50, -40]] * 4
+    _eval(tmp_path / "base/seed5", goals, base)
+    _eval(tmp_path / "base/seed6", goals, base)
+    # candidate a: +10 +- small on both steps and seeds -> ahead everywhere
+    a = [[-90, -50 + e, -45, -30 + e] for e in (0.5, -0.5, 0.5, -0.5)]
+    _eval(tmp_path / "a/seed5", goals, a)
+    _eval(tmp_path / "a/seed6", goals, a)
+    # candidate b: ahead after one step but not after three (difference 1, se 0.5 / 2 * ... -> not > 2 se)
+    b = [[-90, -50, -45, -40 + e] for e in (2.0, -2.0, 2.0, 0.0)]
+    _eval(tmp_path / "b/seed5", goals, b)
+    # candidate c: ahead on seed 5, behind on seed 6 -> out; without its seed 6 -> undecided
+    _eval(tmp_path / "c/seed5", goals, a)
+    _eval(tmp_path / "c/seed6", goals, b)
+    rs = sbr.rows(tmp_path, REG)
+    assert [(r["name"], r["seed"]) for r in rs] == [("velocity_lr005", 5), ("velocity_lr005", 6), ("velocity_lam1", 5),
+                                                    ("velocity_lr005_lam1", 5), ("velocity_lr005_lam1", 6)]
+    r = rs[0]
+    assert (r["R1"], r["R1_base"], r["diff1"]) == pytest.approx((-50.0, -60.0, 10.0))
+    assert r["se1"] == pytest.approx(np.std([0.5, -0.5, 0.5, -0.5], ddof=1) / 2)
+    assert (r["diff3"], r["ahead1"], r["ahead3"]) == (pytest.approx(10.0), True, True)
+    rb = rs[2]
+    # b after three steps: differences 2, -2, 2, 0 -> mean 0.5, se = sd / 2 = sqrt(11/3) / 2 ~ 0.96: not ahead
+    assert rb["diff3"] == pytest.approx(0.5) and rb["se3"] == pytest.approx(math.sqrt(11 / 3) / 2)
+    assert rb["ahead1"] is True and rb["ahead3"] is False
+    assert sbr.goes_on(rs, "velocity_lr005") is True
+    assert sbr.goes_on(rs, "velocity_lam1") is False  # out on seed 5 already
+    assert sbr.goes_on(rs, "velocity_lr005_lam1") is False  # ahead on seed 5 only
+    assert sbr.goes_on(rs[:-1], "velocity_lr005_lam1") is None  # seed 6 missing
+
+
+def test_threshold_is_two_standard_errors(sbr, tmp_path):
+    """A difference of 1.9 se is not ahead, 2.1 se is."""
+    goals = [0.1, 0.2, 0.3, 0.4]
+    d = np.array([1.0, -1.0, 1.0, -1.0])  # sd = sqrt(4/3), se = sqrt(4/3) / 2
+    se = math.sqrt(4 / 3) / 2
+    for k, ahead in ((1.9, False), (2.1, True)):
+        base = tmp_path / f"b{k}"
+        cand = tmp_path / f"c{k}"
+        _eval(base, goals, [[0, 0, 0, 0]] * 4)
+        _eval(cand, goals, [[0, x, 0, x] for x in d + k * se])
+        r = sbr.compare(cand, base)
+        assert r["ahead1"] is ahead and r["ahead3"] is ahead
+
+
+def test_different_goals_refuse_to_pair(sbr, tmp_path):
+    _eval(tmp_path / "x", [0.1, 0.2], [[0, 0, 0, 0]] * 2)
+    _eval(tmp_path / "y", [0.1, 0.3], [[0, 0, 0, 0]] * 2)
+    with pytest.raises(ValueError, match="different goals"):
+        sbr.compare(tmp_path / "x", tmp_path / "y")
+
+
+def test_committed_rows_are_what_the_files_give(sbr):
+    """The comparison on the committed runs: each row recomputed here from the two eval.json files."""
+    for r in sbr.rows():
+        reg = load_script("registry").load_all()
+        c = json.loads((sbr.ROOT / "results" / reg[r["name"]]["out"] / f"seed{r['seed']}" / "eval.json").read_text())
+        b = json.loads((sbr.ROOT / "results" / reg["velocity_screen"]["out"] / f"seed{r['seed']}" / "eval.json").read_text())
+        for k in (1, 3):
+            d = np.array(c["test"]["per_run"])[:, k] - np.array(b["test"]["per_run"])[:, k]
+            assert r[f"diff{k}"] == pytest.approx(d.mean())
+            assert r[f"se{k}"] == pytest.approx(d.std(ddof=1) / np.sqrt(len(d)))
