@@ -4,7 +4,7 @@
 
 Reads the runs the experiment registry (experiments/*.toml, scripts/registry.py) names: each entry's
 results/<out>/seed*/ (eval.json, metrics.jsonl, config.json), and the benchmarks' JSON in benchmarks/results/.
-Writes results/summary.json, report/figures/*.pdf|png and report/generated/*.tex. Every number and
+Writes results/summary.json, report/figures/*.pdf|png, report/generated/*.tex, EXPERIMENTS.md and the README's results. Every number and
 figure in the report comes from here; nothing is typed in by hand.
 """
 import argparse
@@ -16,6 +16,7 @@ from pathlib import Path
 os.environ.setdefault("SOURCE_DATE_EPOCH", "0")  # PDF figures without a creation time: same runs, same bytes
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # the parts, one job each (tests import each from the module that defines it)
+from summary_experiments import write_experiments  # noqa: E402
 from summary_figures import fig_adaptation, fig_direction, fig_learning_curves  # noqa: E402
 from summary_runs import (FINAL, METHODS, PAPER, ablations, curvature_comparison, divisor, headline,  # noqa: E402
                           load_runs, pooled, run_path)
@@ -58,6 +59,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--results", default="results")
     p.add_argument("--report", default="report")
+    p.add_argument("--experiments", default="EXPERIMENTS.md", help="the research log to write ('' to skip)")
     p.add_argument("--readme", default="README.md", help="README whose results section is rewritten ('' to skip)")
     args = p.parse_args()
     results, report = Path(args.results), Path(args.report)
@@ -74,6 +76,8 @@ def main():
     if summary["velocity"]:
         fig_velocity(summary["velocity"], figdir)
     tex_velocity(summary["velocity"], gendir)
+    if args.experiments:
+        write_experiments(summary, results, Path(args.experiments))
     if args.readme:
         update_readme(Path(args.readme), readme_table(summary))
     median = (summary.get("headline") or {}).get("median_seed")

@@ -29,30 +29,28 @@ def moving_average(y: np.ndarray, window: int) -> np.ndarray:
 
 
 def fig_learning_curves(results: Path, figdir: Path):
-    """2 x 2: backward / forward rows, environment steps / wall time columns; one colour per seed,
-    solid after the inner step, dashed before; trailing mean over SMOOTH iterations."""
+    """Backward and forward tasks side by side against environment steps; one colour per seed, solid after the
+    inner step, dashed before; trailing mean over SMOOTH iterations."""
     runs = load_runs(results, FINAL)
     if not runs:
         return
-    fig, axes = plt.subplots(2, 2, figsize=(WIDTH_IN, 3.7), sharey="row")
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH_IN, 2.5), sharey=True)
     for i, r in enumerate(runs):
         ms = r["metrics"]
-        xs = (np.array([m["progress/total_env_steps"] for m in ms]) / 1e6, np.array([m["time/wall"] for m in ms]) / 60)
-        for row, d in enumerate(("backward", "forward")):
+        x = np.array([m["progress/total_env_steps"] for m in ms]) / 1e6
+        for ax, d in zip(axes, ("backward", "forward")):
             for phase, ls in (("post", "-"), ("pre", "--")):
                 y = moving_average(np.array([m.get(f"returns/{phase}_{d}", np.nan) for m in ms], dtype=float), SMOOTH)
-                for col in range(2):
-                    label = f"seed {r['seed']}" if (row, col, phase) == (0, 0, "post") else None
-                    axes[row, col].plot(xs[col], y, ls=ls, color=f"C{i}", lw=1.1, label=label)
-    for row, d in enumerate(("backward", "forward")):
-        axes[row, 0].set_ylabel(f"{d} task: mean return")
-        for col in range(2):
-            axes[row, col].grid(alpha=0.3)
-    axes[1, 0].set_xlabel("environment steps (M)")
-    axes[1, 1].set_xlabel("wall time (min, 2 CPU cores)")
-    handles, labels = axes[0, 0].get_legend_handles_labels()  # below the plots: it never covers a curve
+                label = f"seed {r['seed']}" if (d, phase) == ("backward", "post") else None
+                ax.plot(x, y, ls=ls, color=f"C{i}", lw=1.1, label=label)
+    for ax, d in zip(axes, ("backward", "forward")):
+        ax.set_title("HalfCheetahBackward" if d == "backward" else "forward task")
+        ax.set_xlabel("environment steps (M)")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("mean return of the meta-batch")
+    handles, labels = axes[0].get_legend_handles_labels()  # below the plots: it never covers a curve
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     save_figure(fig, figdir, "learning_curves", png_dpi=110)
 
 

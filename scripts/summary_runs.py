@@ -20,9 +20,10 @@ REFERENCES = reference_oracles(REGISTRY)  # {direction: name}: the oracle protoc
 METHODS = table_methods(REGISTRY)  # {name: label}: the rows of the adaptation tables, in registry order
 
 FINAL = final_entry(REGISTRY)  # the direction family's final configuration
-# Finn et al. 2017, Figure 5 (half-cheetah direction), from shared/reference/anchors.md
+# Finn et al. 2017, Figure 5 (half-cheetah direction, rllab), read from the data files released with the paper's
+# code (cbfinn/maml_rl, icml/*.pkl); the pretrained policy's one- and two-step returns there are -24.749 and -12.849
 PAPER = {"maml": [-50.7, 293.2, 313.5, 315.7], "maml_sem": [2.9, 8.7, 8.0, 7.1],
-         "pretrained": [-43.0, -24.8, -12.9, 19.6], "random": [-35.7, 21.8, 62.3, 86.2], "oracle": 442.7}
+         "pretrained": [-43.0, -24.749, -12.849, 19.6], "random": [-35.7, 21.8, 62.3, 86.2], "oracle": 442.7}
 
 
 def wall_minutes(runs) -> list:

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from registry import table_rows, tagged  # noqa: E402
-from summary_runs import FINAL, METHODS, ORACLES, REGISTRY, run_path  # noqa: E402
+from registry import tagged  # noqa: E402
+from summary_runs import FINAL, REGISTRY, run_path  # noqa: E402
 from velocity_report import readme_lines  # noqa: E402
 
 
@@ -152,46 +152,20 @@ def tex_hparams(results: Path, gendir: Path):
 
 
 def readme_table(summary) -> str:
-    """Markdown results for the README (between its results markers)."""
-    ms, h = summary["methods"], summary.get("headline")
-    lines = []
+    """The README's results (between its results markers): the headline numbers and a link to EXPERIMENTS.md."""
+    h, lines = summary.get("headline"), []
     if h:
         fa = h["direction_average"]
-        lines += ["| seed | env steps | minutes | backward, 1 step | fraction of oracle | forward, 1 step | fraction, both directions |",
-                  "|---|---|---|---|---|---|---|"]
-        for i, seed in enumerate(h["seeds"]):
-            lines.append(f"| {seed} | {h['env_steps_per_seed'][i] / 1e6:.1f} M | {h['wall_minutes_per_seed'][i]:.1f} | "
-                         f"{h['return_1step_per_seed']['backward'][i]:.1f} | {h['backward']['fraction_1step_per_seed'][i]:.3f} | "
-                         f"{h['return_1step_per_seed']['forward'][i]:.1f} | "
-                         + (f"{fa['fraction_1step_per_seed'][i]:.3f} |" if fa else "– |"))
         lo, hi = h["backward"]["fraction_1step_ci95"]
-        lines += ["", f"After one step MAML reaches {h['backward']['fraction_1step']:.2f} of the backward oracle's return "
-                  f"({h['oracle_text']['backward']}) on average over seeds, 95 % interval across seeds "
-                  f"[{lo:.2f}, {hi:.2f}]" + (f"; averaged over both directions {fa['fraction_1step']:.2f} "
-                  f"[{fa['fraction_1step_ci95'][0]:.2f}, {fa['fraction_1step_ci95'][1]:.2f}]" if fa else "")
-                  + f" (paper: {summary['paper_fraction_of_oracle']['1_steps']:.2f}, both directions, on rllab's simulator).", ""]
-        held = h.get("heldout")
-        if held:
-            hb, ha = held["backward"], held["direction_average"]
-            lines[-1:-1] = ["", "The same checkpoints on evaluation seeds used nowhere else (run seed + 9000): backward "
-                            + ", ".join(f"{x:.3f}" for x in hb["fraction_1step_per_seed"])
-                            + f" per seed, mean {hb['fraction_1step']:.2f} [{hb['fraction_1step_ci95'][0]:.2f}, "
-                            f"{hb['fraction_1step_ci95'][1]:.2f}]; both directions {ha['fraction_1step']:.2f} "
-                            f"[{ha['fraction_1step_ci95'][0]:.2f}, {ha['fraction_1step_ci95'][1]:.2f}]."]
-    lines += ["| method (seeds) | direction | 0 steps | 1 step | 2 steps | 3 steps |", "|---|---|---|---|---|---|"]
-    for m, label in table_rows(REGISTRY).items():
-        if m not in ms:
-            continue
-        for d in ("backward", "forward"):
-            e = ms[m][d]
-            cells = " | ".join(f"{a:.1f} ± {b:.1f}" for a, b in zip(e["mean"], e["sem"]))
-            lines.append(f"| {label} ({', '.join(map(str, ms[m]['seeds']))}) | {d} | {cells} |")
-    for m in (FINAL, *[m for m in table_rows(REGISTRY) if m in ORACLES], tagged(REGISTRY, "Pretrained")):
-        t = ms.get(m, {}).get("train")
-        if t:
-            lines.append(f"\n{METHODS[m]}: {t['iterations'][0]} iterations, {t['env_steps'][0] / 1e6:.1f} M environment steps, "
-                         f"{', '.join(f'{w / 60:.1f}' for w in t['wall_time_s'])} minutes per seed on 2 CPU cores.")
+        lines += [f"- **HalfCheetahBackward**: after one step MAML reaches {h['backward']['fraction_1step']:.2f} of the "
+                  f"backward oracle's return ({h['oracle_text']['backward']}), mean over seeds {', '.join(map(str, h['seeds']))}, "
+                  f"95 % interval across seeds [{lo:.2f}, {hi:.2f}]" + (f"; averaged over both directions "
+                  f"{fa['fraction_1step']:.2f} [{fa['fraction_1step_ci95'][0]:.2f}, {fa['fraction_1step_ci95'][1]:.2f}]"
+                  if fa else "") + f" (MAML paper: {summary['paper_fraction_of_oracle']['1_steps']:.2f} over both "
+                  "directions, on rllab's simulator)."]
     lines += readme_lines(summary.get("velocity"))
+    lines += ["", "Every run, its configuration, the rules by which configurations were compared, their verdicts and "
+              "numbers, and the engineering measurements: [EXPERIMENTS.md](EXPERIMENTS.md)."]
     return "\n".join(lines)
 
 

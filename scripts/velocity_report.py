@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from velocity_summary import FLOOR, GOAL_SETS, METHODS, PAPER, SCREEN, SCREEN_BASE  # noqa: E402
+from velocity_summary import GOAL_SETS, METHODS, PAPER, SCREEN, SCREEN_BASE  # noqa: E402
 
 
 def fig_velocity(v: dict, figdir: Path):
@@ -115,23 +115,18 @@ def tex_velocity(v: dict | None, gendir: Path):
                    "velPretrainedPre": f"{v['methods']['pretrained']['test']['returns_mean'][0]:.0f}" if "pretrained" in v["methods"] else "n/a",
                    "velPretrainedOne": f"{v['methods']['pretrained']['test']['returns_mean'][1]:.0f}" if "pretrained" in v["methods"] else "n/a",
                    "velMamlPre": f"{maml['test']['returns_mean'][0]:.0f}"})
-    macros.update({n: "n/a" for n in ("velAnchorsAboveOne", "velAnchorsAboveThree", "velAnchorsMean", "velFloor")})
-    if "anchors" in maml:
+    if "anchors" in maml:  # the ten evenly spaced goals 0.1, 0.3, ..., 1.9: per-seed rows and their mean
         a = np.array(maml["anchors"]["returns_per_seed"])
-        above = (a >= np.array(FLOOR)).sum(0)
-        macros.update({"velAnchorsAboveOne": str(int(above[1])), "velAnchorsAboveThree": str(int(above[3])),
-                       "velAnchorsMean": " / ".join(f"{x:.0f}" for x in a.mean(0)),
-                       "velFloor": " / ".join(f"{x:.0f}" for x in FLOOR)})
         rows = [f"{s} & " + " & ".join(f"{x:.1f}" for x in r) + r" \\" for s, r in zip(maml["seeds"], a)]
-        rows += [r"\midrule", "mean & " + " & ".join(f"{x:.1f}" for x in a.mean(0)) + r" \\",
-                 "floor (anchors) & " + " & ".join(f"{x:.0f}" for x in FLOOR) + r" \\"]
+        rows += [r"\midrule", "mean & " + " & ".join(f"{x:.1f}" for x in a.mean(0)) + r" \\"]
         lines_anchor = ["\\newcommand{\\velAnchorRows}{%", *rows, "}"]
     else:
         lines_anchor = ["\\newcommand{\\velAnchorRows}{\\multicolumn{5}{c}{(not evaluated yet)} \\\\}"]
-    srows = [f"{r['label'].removeprefix('velocity: ')} & {r['seed']} & {r['return_0step']:.1f} & {r['gap_closed_1step']:.3f} & "
-             f"{r['anchors_return_1step']:.1f} & {r['gap_closed_3step']:.2f} & {r.get('verdict', 'the comparison')} \\\\"
+    srows = [f"{r['label'].removeprefix('velocity: ')} & {r['seed']} & {r['return_0step']:.1f} & {r['return_1step']:.1f} & "
+             f"{r['return_3step']:.1f} & {r['gap_closed_1step']:.2f} & {r['gap_closed_3step']:.2f} \\\\"
              for r in v.get("screening", [])]
     lines_screen = ["\\newcommand{\\velScreenRows}{%", *(srows or ["\\multicolumn{7}{c}{(no screening run finished)} \\\\"]), "}"]
+    lines_screen += ["\\newcommand{\\velMainRows}{%", *main_rows(v), "}"]
     macros.update(screen_macros(v.get("screening", [])))
     bg = v.get("by_goal")  # the first step on slow goals (below the split) and fast ones, means over seeds
     for name, tag in (("slow", "Slow"), ("fast", "Fast")):
@@ -152,19 +147,37 @@ def tex_velocity(v: dict | None, gendir: Path):
 
 
 def screen_macros(rows: list) -> dict:
-    """velScreenSaid: each variant's verdict on each seed against velocity_screen's numbers on that seed;
-    velScreenN: the variants with a verdict; velScreenPassedN: those that passed the rule on every seed it
-    names (experiments/velocity.toml: seeds 5 and 6), so a pass on seed 5 alone does not count."""
-    base = {r["seed"]: r for r in rows if r["entry"] == SCREEN_BASE}
+    """velScreenN: the variants compared with velocity_screen on a seed they share; velScreenPassedN: those that
+    passed round two's rule on every seed it names (experiments/velocity.toml: seeds 5 and 6), so a pass on seed 5
+    alone does not count."""
     judged = [r for r in rows if "verdict" in r]
-    said = [f"{r['label'].removeprefix('velocity: ')} {'passed' if r['verdict'] == 'passes' else 'lost'} on seed {r['seed']} "
-            f"({r['gap_closed_1step']:.3f} against {base[r['seed']]['gap_closed_1step']:.3f}; {r['anchors_return_1step']:.1f} "
-            f"against {base[r['seed']]['anchors_return_1step']:.1f} on the floor's goals)" for r in judged]
     entries = {r["entry"] for r in judged}
     passed = [e for e in entries if {r["seed"] for r in judged if r["entry"] == e and r["verdict"] == "passes"}
               >= set(SCREEN[e]["seeds"])]
-    return {"velScreenSaid": "; ".join(said) if said else "no variant has finished yet",
-            "velScreenN": str(len(entries)), "velScreenPassedN": str(len(passed))}
+    return {"velScreenN": str(len(entries)), "velScreenPassedN": str(len(passed))}
+
+
+def main_rows(v: dict) -> list:
+    """Rows of the report's goal-velocity table: per method, its seeds, the mean over seeds of the mean return over
+    the test goals after 0-3 steps and (MAML, the baselines) the share of the gap closed after 1-3 steps; the oracle
+    (its own return, no steps); then the paper's MAML and oracle (rllab's half-cheetah)."""
+    rows = []
+    for m, label in METHODS.items():
+        e = v["methods"].get(m)
+        if not e:
+            continue
+        seeds = ", ".join(map(str, e["seeds"]))
+        r, g = e["test"]["returns_mean"], e["test"]["gap_closed_mean"]
+        if m == "oracle":
+            rows.append(f"{label} & {seeds} & {r[0]:.1f} & & & & & & \\\\")
+        else:
+            rows.append(f"{label} & {seeds} & " + " & ".join(f"{x:.1f}" for x in r[:4]) + " & "
+                        + " & ".join(f"{x:.2f}" for x in g[1:4]) + r" \\")
+    pg = v["paper_gap_closed"]
+    rows += [r"\midrule", "MAML, paper (rllab) & & " + " & ".join(f"{x:.1f}" for x in PAPER["maml"]) + " & "
+             + " & ".join(f"{x:.2f}" for x in pg[1:4]) + r" \\",
+             f"oracle, paper (rllab) & & {PAPER['oracle']:.1f} & & & & & & \\\\"]
+    return rows
 
 
 def probe_said(probe: list, split: str) -> str:
@@ -178,31 +191,16 @@ def probe_said(probe: list, split: str) -> str:
 
 
 def readme_lines(v: dict | None) -> list:
-    """The README's goal-velocity paragraph: per-seed share of the gap closed after one step, mean, interval."""
+    """The README's goal-velocity line: mean return over the test goals after 0-3 steps, the share of the gap to the
+    oracle closed after one step with its interval, and the paper's share."""
     if not v:
         return []
     maml = v["methods"]["maml"]
     lo, hi = v["gap_closed_1step_ci95"]
-    per_seed = ", ".join(f"{s}: {g:.2f}" for s, g in zip(maml["seeds"], v["gap_closed_1step_per_seed"]))
-    sem = v.get("gap_closed_1step_sem_goalset")
-    spread = f"; a fresh draw of the goals moves the mean by a standard error of {sem:.3f}" if sem is not None else ""
-    lines = ["", f"Goal velocity, {v.get('n_test_goals', 40)} test goals never trained on, stratified over [0, 2] "
-             f"(oracle told the goal: {v['oracle_return_test']:.1f}, mean of oracle seeds {v['oracle_seeds']}): share "
-             f"of the gap to the oracle closed after one step per seed {per_seed}; mean {v['gap_closed_1step']:.2f} "
-             f"[{lo:.2f}, {hi:.2f}] (95 % Student-t across seeds{spread}); after 2 and 3 steps "
-             f"{maml['test']['gap_closed_mean'][2]:.2f} and {maml['test']['gap_closed_mean'][3]:.2f} "
-             f"(paper: {v['paper_gap_closed'][1]:.2f} / {v['paper_gap_closed'][2]:.2f} / {v['paper_gap_closed'][3]:.2f})."]
-    if "anchors" in maml:
-        a = np.array(maml["anchors"]["returns_per_seed"])
-        lines.append("On the anchors' ten goals (0.1, 0.3, ..., 1.9, twice each), mean return after 0-3 steps "
-                     + " / ".join(f"{x:.1f}" for x in a.mean(0)) + " (per seed after one step: "
-                     + ", ".join(f"{x:.1f}" for x in a[:, 1]) + "); the independent floor: "
-                     + " / ".join(f"{x:.0f}" for x in FLOOR) + ".")
-    rows = v.get("screening", [])
-    if rows:  # experiments/velocity.toml: each variant against velocity_screen on the same seed
-        lines.append("Screened for this family (experiments/velocity.toml, one-step share on the test goals, one-step "
-                     "return on the anchors' goals): " + "; ".join(
-                         f"{r['label'].removeprefix('velocity: ')}, seed {r['seed']}: {r['gap_closed_1step']:.3f}, "
-                         f"{r['anchors_return_1step']:.1f}" + (f" ({r['verdict']} the rule)" if "verdict" in r else "")
-                         for r in rows) + ".")
-    return lines
+    g = maml["test"]["gap_closed_mean"]
+    return [f"- **Goal velocity**, {v.get('n_test_goals', 40)} test goals never trained on (stratified over [0, 2] m/s), "
+            f"seeds {', '.join(map(str, maml['seeds']))}: mean return " + " / ".join(f"{x:.1f}" for x in maml["test"]["returns_mean"])
+            + f" after 0 / 1 / 2 / 3 steps (an oracle told the goal: {v['oracle_return_test']:.1f}); share of the gap to the "
+            f"oracle closed after one step {v['gap_closed_1step']:.2f} [{lo:.2f}, {hi:.2f}], after two and three steps "
+            f"{g[2]:.2f} and {g[3]:.2f} (MAML paper: {v['paper_gap_closed'][1]:.2f} / {v['paper_gap_closed'][2]:.2f} / "
+            f"{v['paper_gap_closed'][3]:.2f})."]

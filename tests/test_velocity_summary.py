@@ -147,8 +147,9 @@ def test_goal_set_sem_matches_the_spread_of_fresh_goal_draws(vs, nb):
 
 
 def test_screening_rows_carry_the_rule_against_the_base_on_the_same_seed(vs, tmp_path):
-    """velocity.toml's rule: a variant passes on a seed only if its one-step share is ahead of velocity_screen's
-    by at least 0.03 and its one-step return on the anchors' goals is not lower."""
+    """velocity.toml's round-two rule: a variant passes on seed 5 only if its one-step share is ahead of
+    velocity_screen's by at least 0.03 and its one-step return on the ten evenly spaced goals is not lower; seed 6
+    and the combined entry are round three's (judged by return, scripts/screen_by_return.py), so no verdict here."""
     def run(entry, seed, test, anchors):
         d = tmp_path / vs.SCREEN[entry]["out"] / f"seed{seed}"
         d.mkdir(parents=True)
@@ -167,8 +168,11 @@ def test_screening_rows_carry_the_rule_against_the_base_on_the_same_seed(vs, tmp
     assert rows[("velocity_k40", 5)]["verdict"] == "fails"
     assert "verdict" not in rows[("velocity_k20_kl001", 6)]
     run("velocity_screen", 6, [-120.0, -70.0, -60.0, -50.0], [-130.0, -75.0, -60.0, -50.0])
+    run("velocity_lr005_lam1", 5, [-100.0, -40.0, -30.0, -25.0], [-100.0, -40.0, -30.0, -25.0])
     rows = {(r["entry"], r["seed"]): r for r in vs.screening(tmp_path, v)}
-    assert rows[("velocity_k20_kl001", 6)]["verdict"] == "fails"  # far ahead on the share, lower on the anchors
+    assert "verdict" not in rows[("velocity_k20_kl001", 6)]  # seed 6 runs are judged by round three's rule
+    assert "verdict" not in rows[("velocity_lr005_lam1", 5)]  # the combined entry is round three's only
+    assert rows[("velocity_lr005_lam1", 5)]["return_3step"] == pytest.approx(-25.0)
 
 
 def test_step_size_probe_reads_the_base_checkpoints_first_steps(vs, vr, tmp_path):
@@ -195,8 +199,7 @@ def test_step_size_probe_reads_the_base_checkpoints_first_steps(vs, vr, tmp_path
 
 
 def test_screen_macros_count_a_variant_only_once_it_passed_on_every_screening_seed(vr):
-    """velocity.toml: a variant goes on only if it passes on seed 5 and then on seed 6; the abstract's count and
-    the sentence come from the rows, each verdict beside velocity_screen's numbers on the same seed."""
+    """velocity.toml: a variant goes on only if it passes on seed 5 and then on seed 6; the counts come from the rows."""
     base = lambda seed: {"entry": "velocity_screen", "label": "velocity: base", "seed": seed,
                          "gap_closed_1step": 0.5, "anchors_return_1step": -60.0}
     row = lambda entry, seed, verdict: {"entry": entry, "label": "velocity: " + entry, "seed": seed, "verdict": verdict,
@@ -204,9 +207,6 @@ def test_screen_macros_count_a_variant_only_once_it_passed_on_every_screening_se
     rows = [base(5), row("velocity_k40", 5, "passes"), row("velocity_k20_kl001", 5, "fails")]
     m = vr.screen_macros(rows)
     assert (m["velScreenN"], m["velScreenPassedN"]) == ("2", "0")  # k40 passed seed 5 only
-    assert m["velScreenSaid"].startswith("velocity_k40 passed on seed 5 (0.600 against 0.500; -55.0 against -60.0 ")
-    assert "velocity_k20_kl001 lost on seed 5" in m["velScreenSaid"]
     m = vr.screen_macros(rows + [base(6), row("velocity_k40", 6, "passes")])
     assert (m["velScreenN"], m["velScreenPassedN"]) == ("2", "1")
-    assert vr.screen_macros([base(5)]) == {"velScreenSaid": "no variant has finished yet", "velScreenN": "0",
-                                          "velScreenPassedN": "0"}
+    assert vr.screen_macros([base(5)]) == {"velScreenN": "0", "velScreenPassedN": "0"}
