@@ -2,8 +2,8 @@
 # Regenerate the report's figures and numbers from results/, build HW14_Solution.pdf and pack its
 # LaTeX source (with figures, compilable on its own) as HW14_Solution.zip, both at the repo root.
 # Needs Debian's latexmk, texlive-latex-recommended, texlive-latex-extra, texlive-fonts-recommended.
-# Usage: bash scripts/build_report.sh [StudentNumber FullName]   (the title page shows a visible
-# blank line to fill in without them; scripts/pack_submission.sh passes its own).
+# Usage: bash scripts/build_report.sh [StudentNumber FullName]   (without them the cover shows the course
+# template's fields [Full Name] and [Student Number]; scripts/pack_submission.sh passes its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="$PWD/.venv/bin/python"
@@ -14,7 +14,7 @@ if ! command -v latexmk >/dev/null; then
 fi
 $PY scripts/summarize_results.py --results results --report report
 if [ $# -eq 2 ]; then name=$(sed 's/\([a-z]\)\([A-Z]\)/\1 \2/g' <<< "$2") number="$1"; else  # JaneDoe -> Jane Doe
-  name='\rule{6cm}{0.4pt}' number='\rule{6cm}{0.4pt}'; fi  # blank lines to fill in: the PDF looks finished
+  name='[Full Name]' number='[Student Number]'; fi  # the course template's fields, to fill in
 printf '\\newcommand{\\studentname}{%s}\n\\newcommand{\\studentnumber}{%s}\n' "$name" "$number" \
   > report/generated/student.tex
 (cd report && latexmk -pdf -interaction=nonstopmode -halt-on-error -output-directory=build HW14_Solution.tex >/dev/null) \

@@ -23,6 +23,7 @@ def tex_tables(summary, gendir: Path, results: Path):
                 continue  # an oracle appears only in the table of the direction it was trained on
             e = summary["methods"][m][direction]
             seeds = ",".join(map(str, summary["methods"][m]["seeds"]))
+            label = label.replace("(v1: 8 M steps, scale 1)", "(action scale 1, 8\\,M steps)")
             rows.append(f"{label} & {seeds} & " + " & ".join(fmt(a, b) for a, b in zip(e["mean"], e["sem"])) + r" \\")
         (gendir / f"adaptation_{direction}.tex").write_text("\n".join(rows) + "\n\\bottomrule\n")
     frac = summary.get("fraction_of_oracle_backward", {})
@@ -94,6 +95,7 @@ def lever_rows(summary) -> list:
         if rows and lv.get("group") != group:
             rows.append(r"\midrule")
         group = lv.get("group")
+        lever = lever.replace("($s=10$)", "(action scale 10)")  # the report's s is a state
         rows.append(f"{lever} & {v['env_steps'] / 1e6:.1f} & {', '.join(map(str, seeds))} & "
                     f"{without:.2f} & {with_:.2f} \\\\")
     return rows
@@ -124,10 +126,14 @@ def tex_headline(summary, gendir: Path, results: Path):
     if h:
         fb, fa = h["backward"], h["direction_average"]
         for i, seed in enumerate(h["seeds"]):
-            rows.append(f"{seed} & {h['env_steps_per_seed'][i] / 1e6:.1f} & {h['wall_minutes_per_seed'][i]:.1f} & "
-                        f"{h['return_1step_per_seed']['backward'][i]:.1f} & {fb['fraction_1step_per_seed'][i]:.3f} & "
+            rows.append(f"{seed} & {h['return_1step_per_seed']['backward'][i]:.1f} & {fb['fraction_1step_per_seed'][i]:.3f} & "
                         f"{h['return_1step_per_seed']['forward'][i]:.1f} & "
                         + (f"{fa['fraction_1step_per_seed'][i]:.3f}" if fa else "--") + r" \\")
+        one = h["return_1step_per_seed"]
+        rows += [r"\midrule", f"mean & {np.mean(one['backward']):.1f} & {fb['fraction_1step']:.3f} & "
+                 f"{np.mean(one['forward']):.1f} & " + (f"{fa['fraction_1step']:.3f}" if fa else "--") + r" \\",
+                 "95\\,\\% interval & & " + "[{:.3f}, {:.3f}]".format(*fb["fraction_1step_ci95"]) + " & & "
+                 + ("[{:.3f}, {:.3f}]".format(*fa["fraction_1step_ci95"]) if fa else "--") + r" \\"]
         macros.update({"hSeeds": ", ".join(map(str, h["seeds"])), "hNumSeeds": str(len(h["seeds"])),
                        "hEnvSteps": f"{np.mean(h['env_steps_per_seed']) / 1e6:.0f}",
                        "hWall": f"{np.mean(h['wall_minutes_per_seed']):.1f}",
@@ -179,7 +185,7 @@ def tex_headline(summary, gendir: Path, results: Path):
     (gendir / "levers.tex").write_text("\n".join(lever_rows(summary)) + "\n")
     (gendir / "screen.tex").write_text("\n".join(screen_rows(summary, REGISTRY)
                                                  or [r"\multicolumn{9}{c}{(no screening run finished yet)} \\"]) + "\n")
-    (gendir / "per_seed.tex").write_text("\n".join(rows or [r"\multicolumn{7}{c}{(no MAML run yet)} \\"])
+    (gendir / "per_seed.tex").write_text("\n".join(rows or [r"\multicolumn{5}{c}{(no MAML run yet)} \\"])
                                          + "\n\\bottomrule\n")
     cmp = summary.get("curvature_comparison") or {"pairs": []}
     for other, tag in (("exact", "Exact"), ("jacobian", "Jac")):

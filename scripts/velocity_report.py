@@ -1,6 +1,7 @@
 """The goal-velocity family in the report and README: the figure (report/figures/velocity.pdf), the macros and
 tables of report/generated/velocity.tex, and the README's lines, all from the `velocity` object that
 scripts/velocity_summary.py computes."""
+import re
 import sys
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def tex_velocity(v: dict | None, gendir: Path):
         lines_anchor = ["\\newcommand{\\velAnchorRows}{%", *rows, "}"]
     else:
         lines_anchor = ["\\newcommand{\\velAnchorRows}{\\multicolumn{5}{c}{(not evaluated yet)} \\\\}"]
-    srows = [f"{r['label'].removeprefix('velocity: ')} & {r['seed']} & {r['return_0step']:.1f} & {r['return_1step']:.1f} & "
+    srows = [f"{short_label(r['label'])} & {r['seed']} & {r['return_0step']:.1f} & {r['return_1step']:.1f} & "
              f"{r['return_3step']:.1f} & {r['gap_closed_1step']:.2f} & {r['gap_closed_3step']:.2f} \\\\"
              for r in v.get("screening", [])]
     lines_screen = ["\\newcommand{\\velScreenRows}{%", *(srows or ["\\multicolumn{7}{c}{(no screening run finished)} \\\\"]), "}"]
@@ -140,10 +141,17 @@ def tex_velocity(v: dict | None, gendir: Path):
         r, gap = maml["test"]["returns_per_seed"][i], maml["test"]["gap_closed_per_seed"][i]
         ex = maml["extrapolation"]["returns_per_seed"][i]
         minutes, steps = v["training"]["maml"][i]
-        rows.append(f"{s} & {steps / 1e6:.0f}\\,M & {minutes:.0f} & {r[0]:.1f} & {r[1]:.1f} & {r[3]:.1f} & "
+        rows.append(f"{s} & {steps / 1e6:.0f}\\,M & {minutes:.1f} & {r[0]:.1f} & {r[1]:.1f} & {r[3]:.1f} & "
                     f"{gap[1]:.2f} & {gap[2]:.2f} & {gap[3]:.2f} & {ex[0]:.1f} & {ex[1]:.1f} \\\\")
     lines += ["\\newcommand{\\velPerSeedRows}{%", *rows, "}", *lines_anchor, *lines_screen]
     (gendir / "velocity.tex").write_text("\n".join(lines) + "\n")
+
+
+def short_label(label: str) -> str:
+    """A screening entry's label as the report prints it: without the family prefix and the registry's notes in
+    brackets on where a setting came from."""
+    s = re.sub(r" \((the [^)]*|seeds [^)]*)\)", "", label.removeprefix("velocity: "))
+    return s.replace("GAE lambda", "GAE $\\lambda$").replace("K = ", "$K=$\\,")
 
 
 def screen_macros(rows: list) -> dict:
