@@ -1,7 +1,9 @@
 """Load the notebook's own definitions (its cells tagged `lib`) as a module.
 
 The notebook `Notebooks/HW14_MAML.ipynb` is the single source of the implementation; tests and
-scripts import it through this loader instead of keeping a copy:
+scripts import it through this loader instead of keeping a copy. Its machinery module,
+`hw14_support.py`, sits beside it; importing this loader puts that folder on `sys.path`, so
+`import hw14_support` finds the copy beside the notebook that is loaded:
 
     from nbdefs import load
     nb = load()
@@ -20,6 +22,8 @@ import os
 # HW14_NOTEBOOK points the loader at another copy of the notebook (scripts/mutation_check.py uses it)
 NOTEBOOK = Path(os.environ.get("HW14_NOTEBOOK") or Path(__file__).resolve().parent / "Notebooks" / "HW14_MAML.ipynb")
 _CACHE: dict[Path, types.ModuleType] = {}
+if str(NOTEBOOK.resolve().parent) not in sys.path:
+    sys.path.insert(0, str(NOTEBOOK.resolve().parent))
 
 
 def load(path: str | Path = NOTEBOOK, tag: str = "lib") -> types.ModuleType:
