@@ -353,3 +353,29 @@ def test_every_fraction_in_the_committed_summary_divides_by_the_headline_referen
     for row in s["ablations"]:
         one = row["return_1step_per_seed"]
         assert [f * o["backward"] for f in row["fraction_1step_backward_per_seed"]] == pytest.approx(one["backward"]), row["name"]
+
+
+def test_oracle_return_and_fraction_table_are_recomputed_from_the_raw_evaluations(root, summ):
+    """summary.json's top-level oracle_return_backward and the per-method fraction_of_oracle_backward table,
+    regenerated now and as committed, against numbers computed here from the raw eval.json files with readers of
+    our own: the backward reference is the mean over its seeds of each seed's mean 0-step return (the entry
+    with reference = true in experiments/*.toml, read with tomllib), and a method's fraction after k steps is
+    its mean backward return over all adaptation runs of all seeds divided by that reference. A table computed
+    against another divisor than the headline's (a single oracle run, another direction) goes red here."""
+    import tomllib
+    import numpy as np
+    entries = {}
+    for f in sorted((root / "experiments").glob("*.toml")):
+        entries.update({n: e for n, e in tomllib.loads(f.read_text()).items() if isinstance(e, dict) and "out" in e})
+    (ref,) = [e for e in entries.values() if e.get("reference") and e.get("direction") == "backward"]
+    seed_eval = lambda e: [json.loads(p.read_text()) for p in
+                           sorted((root / "results" / e["out"]).glob("seed*/eval.json"), key=lambda p: p.parent.name)]
+    oracle = float(np.mean([np.mean(np.asarray(ev["backward"]["per_run"])[:, 0]) for ev in seed_eval(ref)]))
+    fresh = json.loads(json.dumps(summ.summarize(root / "results")))
+    committed = json.loads((root / "results" / "summary.json").read_text())
+    for s in (fresh, committed):
+        assert s["oracle_return_backward"] == pytest.approx(oracle, rel=1e-9)
+        assert set(s["fraction_of_oracle_backward"]) == set(s["methods"])
+        for m, fr in s["fraction_of_oracle_backward"].items():
+            runs = np.concatenate([np.asarray(ev["backward"]["per_run"]) for ev in seed_eval(entries[m])])
+            assert [fr[f"{k}_steps"] for k in range(4)] == pytest.approx(list(runs.mean(0)[:4] / oracle), rel=1e-9), m
