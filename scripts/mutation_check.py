@@ -192,6 +192,11 @@ SCRIPT_MUTATIONS = [
      "summary_tables.py"),
     ("lever table: no rule between the groups", 'if rows and lv.get("group") != group:', "if False:",
      "summary_tex.py"),
+    ("summary: the fraction table divides by the stronger single oracle run, not the headline's reference",
+     'oracle = divisor(results)[0]["backward"]', 'oracle = __import__("summary_runs").oracles(results)["backward"]',
+     "summarize_results.py"),
+    ("EXPERIMENTS.md: entries with finished seeds counted by their status", "started = [n for n in REGISTRY if finished_seeds(results, n)]",
+     'started = [n for n in REGISTRY if REGISTRY[n]["status"] == "finished"]', "summary_experiments.py"),
 ]
 
 
