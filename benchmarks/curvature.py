@@ -32,7 +32,7 @@ import nbdefs  # noqa: E402
 def meta_problem(nb, policy, theta, cfg, it):
     """The MetaProblem that iteration `it` of cfg.seed's streams hands its meta-update, at `theta`
     (restricted to the hvp_tasks tasks the curvature sees)."""
-    env = nb.BatchedHalfCheetah(np.ones(cfg.meta_batch_size * cfg.traj_per_task), cfg.horizon,
+    env = nb.support.BatchedHalfCheetah(np.ones(cfg.meta_batch_size * cfg.traj_per_task), cfg.horizon,
                                 cfg.ctrl_cost_weight, cfg.num_threads)
     try:
         _, result = nb.meta_iteration(cfg, policy, theta, it, env, check=lambda name, x: x)

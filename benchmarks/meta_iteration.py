@@ -40,7 +40,7 @@ def time_iterations(nb, cfg, iterations: int, warmup: int) -> dict:
     nb.setup_torch(cfg)
     policy = nb.make_policy(cfg)
     theta = nb.detached_params(policy)
-    env = nb.BatchedHalfCheetah(np.ones(cfg.meta_batch_size * cfg.traj_per_task), cfg.horizon,
+    env = nb.support.BatchedHalfCheetah(np.ones(cfg.meta_batch_size * cfg.traj_per_task), cfg.horizon,
                                 cfg.ctrl_cost_weight, cfg.num_threads)
     rows = []
     try:
@@ -80,7 +80,7 @@ def main():
         **parse_overrides(args.set), **BEFORE}), "after": after}
     cores = os.cpu_count() or 1
     steps = 2 * after.meta_batch_size * after.traj_per_task * after.horizon  # pre + post batches
-    env = nb.BatchedHalfCheetah(np.ones(after.meta_batch_size * after.traj_per_task), after.horizon)
+    env = nb.support.BatchedHalfCheetah(np.ones(after.meta_batch_size * after.traj_per_task), after.horizon)
     model, frame_skip = env.model, env.frame_skip
     env.close()
     timings = {}

@@ -111,13 +111,13 @@ def main():
     try:
         cfg = nb.make_config("full", **{**parse_overrides(args.set), "meta_batch_size": args.tasks,
                                         "traj_per_task": args.traj, "horizon": args.horizon})
-    except nb.ConfigError as e:
+    except nb.support.ConfigError as e:
         raise SystemExit(f"error: {e}")
     nb.setup_torch(cfg)
     policy = nb.make_policy(cfg)
     params = nb.detached_params(policy)
     n = args.tasks * args.traj
-    env = nb.BatchedHalfCheetah(np.ones(n), args.horizon, cfg.ctrl_cost_weight, cores)
+    env = nb.support.BatchedHalfCheetah(np.ones(n), args.horizon, cfg.ctrl_cost_weight, cores)
     make = lambda: gym.make("HalfCheetah-v5", ctrl_cost_weight=cfg.ctrl_cost_weight, max_episode_steps=args.horizon)
     sync = gym.vector.SyncVectorEnv([make for _ in range(n)])
     asyn = gym.vector.AsyncVectorEnv([make for _ in range(cores)])

@@ -64,7 +64,7 @@ def main(argv=None):
             cfg = nb.make_config("full", seed=args.seed, task_family=args.task_family)
             policy = nb.make_policy(cfg)
             theta = nb.detached_params(policy)
-    except (nb.CheckpointError, nb.ConfigError) as e:
+    except (nb.support.CheckpointError, nb.support.ConfigError) as e:
         raise SystemExit(f"error: {e}")
     nb.setup_torch(cfg)
     eval_seed = cfg.seed + nb.EVAL_SEED_OFFSET if args.eval_seed is None else args.eval_seed

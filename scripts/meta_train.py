@@ -42,7 +42,7 @@ def main(argv=None):
     nb = nbdefs.load()
     try:
         cfg = nb.make_config(args.size, seed=args.seed, **parse_overrides(args.set))
-    except nb.ConfigError as e:
+    except nb.support.ConfigError as e:
         raise SystemExit(f"error: {e}")
     nb.train(cfg, args.out, resume=not args.no_resume, progress=sys.stderr.isatty(), stop_after=args.stop_after)
     print(f"done: {args.out}", flush=True)

@@ -1,4 +1,5 @@
 """The benchmark script runs and reports its JSON line (no timing is asserted here)."""
+import hw14_support as support  # the machinery beside the notebook (conftest puts Notebooks/ on sys.path)
 import json
 import subprocess
 import sys
@@ -39,7 +40,7 @@ def test_curvature_benchmark_reports_json(nb, root, tmp_path):
     """On a tiny untrained checkpoint: every product reported, and the exact one agrees with itself."""
     cfg = nb.make_config("smoke", meta_batch_size=2, hvp_tasks=2, traj_per_task=2, horizon=10, curvature="fisher")
     policy = nb.make_policy(cfg)
-    nb.save_checkpoint(tmp_path / "checkpoint.pt", nb.detached_params(policy), 0, [], cfg)
+    support.save_checkpoint(tmp_path / "checkpoint.pt", nb.detached_params(policy), 0, [], cfg)
     r = subprocess.run([sys.executable, str(root / "benchmarks" / "curvature.py"), "--checkpoint",
                         str(tmp_path / "checkpoint.pt"), "--stride", "3"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
@@ -53,7 +54,7 @@ def test_curvature_benchmark_reports_json(nb, root, tmp_path):
 def test_cg_convergence_benchmark_reports_json(nb, root, tmp_path):
     """On tiny problems: every CG count reported, and the longest solve is its own reference."""
     cfg = nb.make_config("smoke", meta_batch_size=2, hvp_tasks=2, traj_per_task=2, horizon=10, curvature="jacobian")
-    nb.save_checkpoint(tmp_path / "checkpoint.pt", nb.detached_params(nb.make_policy(cfg)), 0, [], cfg)
+    support.save_checkpoint(tmp_path / "checkpoint.pt", nb.detached_params(nb.make_policy(cfg)), 0, [], cfg)
     r = subprocess.run([sys.executable, str(root / "benchmarks" / "cg_convergence.py"), "--checkpoint",
                         str(tmp_path / "checkpoint.pt"), "--init-size", "smoke"], capture_output=True, text=True,
                        timeout=300)
@@ -110,7 +111,7 @@ def test_cg_warm_start_solves_from_any_start(nb, root):
 def test_cg_warm_start_benchmark_reports_json(nb, root, tmp_path):
     """On a tiny untrained checkpoint: both starts at every count, cosines in [-1, 1]; --steps 1 refused."""
     cfg = nb.make_config("smoke", meta_batch_size=2, hvp_tasks=2, traj_per_task=2, horizon=10, curvature="jacobian")
-    nb.save_checkpoint(tmp_path / "checkpoint.pt", nb.detached_params(nb.make_policy(cfg)), 0, [], cfg)
+    support.save_checkpoint(tmp_path / "checkpoint.pt", nb.detached_params(nb.make_policy(cfg)), 0, [], cfg)
     script = str(root / "benchmarks" / "cg_warm_start.py")
     r = subprocess.run([sys.executable, script, "--checkpoint", str(tmp_path / "checkpoint.pt"), "--steps", "3"],
                        capture_output=True, text=True, timeout=300)
@@ -131,7 +132,7 @@ def test_update_parts_benchmark_counts_line_search_evaluations(nb, root, tmp_pat
     """Made-up metrics with accepted steps 0 and 2 and one failed search: (1 + 3 + ls_steps) / 3 evaluations per
     update, by hand; shares of the composed update sum to 1; a --metrics glob matching nothing is refused."""
     cfg = nb.make_config("smoke", meta_batch_size=2, hvp_tasks=2, traj_per_task=2, horizon=10, curvature="jacobian")
-    nb.save_checkpoint(tmp_path / "checkpoint.pt", nb.detached_params(nb.make_policy(cfg)), 0, [], cfg)
+    support.save_checkpoint(tmp_path / "checkpoint.pt", nb.detached_params(nb.make_policy(cfg)), 0, [], cfg)
     (tmp_path / "metrics.jsonl").write_text("".join(json.dumps({"trpo/ls_step": j}) + "\n" for j in (0, 2, -1)))
     script = [sys.executable, str(root / "benchmarks" / "update_parts.py"), "--checkpoint", str(tmp_path / "checkpoint.pt"),
               "--repeats", "1"]

@@ -1,4 +1,5 @@
 """The environment: HalfCheetahBackward against gymnasium's own HalfCheetah-v5, and the batched env."""
+import hw14_support as support  # the machinery beside the notebook (conftest puts Notebooks/ on sys.path)
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -7,7 +8,7 @@ from gymnasium.utils.env_checker import check_env
 
 def test_backward_reward_matches_gymnasium(nb):
     ref = gym.make("HalfCheetah-v5", ctrl_cost_weight=0.05)
-    env = nb.HalfCheetahBackward()
+    env = support.HalfCheetahBackward()
     o_ref, _ = ref.reset(seed=11)
     o, _ = env.reset(seed=11)
     np.testing.assert_array_equal(o, o_ref)
@@ -31,11 +32,11 @@ def test_backward_reward_matches_gymnasium(nb):
 @pytest.mark.filterwarnings("ignore:.*is different from the unwrapped version:UserWarning")
 @pytest.mark.filterwarnings("ignore:.*observation space (minimum|maximum) value is (-)?infinity:UserWarning")
 def test_backward_passes_env_checker(nb):
-    check_env(nb.HalfCheetahBackward(), skip_render_check=True)
+    check_env(support.HalfCheetahBackward(), skip_render_check=True)
 
 
 def test_registered_id_makes_backward_env(nb):
-    env = gym.make(nb.BACKWARD_ID)
+    env = gym.make(support.BACKWARD_ID)
     assert isinstance(env.unwrapped, gym.envs.mujoco.half_cheetah_v5.HalfCheetahEnv)
     assert env.spec.max_episode_steps == 200
     env.reset(seed=0)
@@ -45,7 +46,7 @@ def test_registered_id_makes_backward_env(nb):
 
 @pytest.mark.parametrize("vx, sign", [(-3.0, 1), (3.0, -1)])
 def test_pushing_backward_is_rewarded(nb, vx, sign):
-    env = nb.HalfCheetahBackward()
+    env = support.HalfCheetahBackward()
     env.reset(seed=0)
     u = env.unwrapped
     qvel = u.init_qvel.copy()
@@ -56,12 +57,12 @@ def test_pushing_backward_is_rewarded(nb, vx, sign):
 
 
 def test_nan_action_is_an_error_and_out_of_range_is_clipped(nb):
-    env = nb.HalfCheetahBackward()
+    env = support.HalfCheetahBackward()
     env.reset(seed=0)
     with pytest.raises(ValueError, match="non-finite action"):
         env.step(np.array([np.nan, 0, 0, 0, 0, 0]))
-    a1 = nb.HalfCheetahBackward()
-    a2 = nb.HalfCheetahBackward()
+    a1 = support.HalfCheetahBackward()
+    a2 = support.HalfCheetahBackward()
     a1.reset(seed=3), a2.reset(seed=3)
     o1, r1, *_ = a1.step(np.array([5.0, -7, 0.5, 2, -2, 0]))
     o2, r2, *_ = a2.step(np.array([1.0, -1, 0.5, 1, -1, 0]))
@@ -71,7 +72,7 @@ def test_nan_action_is_an_error_and_out_of_range_is_clipped(nb):
 
 def _reference_rollout(nb, directions, seed, actions):
     """Independent gymnasium envs, env i seeded with seed + i, as gymnasium's vector envs do."""
-    envs = [nb.HalfCheetahDirection(direction=d) for d in directions]
+    envs = [support.HalfCheetahDirection(direction=d) for d in directions]
     obs = np.stack([e.reset(seed=seed + i)[0] for i, e in enumerate(envs)])
     out = {"obs": [obs], "reward": [], "x_velocity": []}
     for a in actions:
@@ -89,7 +90,7 @@ def test_batched_env_equals_independent_gymnasium_envs(nb, threads):
     rng = np.random.default_rng(42)
     actions = rng.uniform(-1.2, 1.2, size=(T, len(directions), 6))  # some outside [-1, 1]
     ref = _reference_rollout(nb, directions, 7, actions)
-    env = nb.BatchedHalfCheetah(directions, horizon=T, num_threads=threads)
+    env = support.BatchedHalfCheetah(directions, horizon=T, num_threads=threads)
     obs, _ = env.reset(seed=7)
     got = {"obs": [obs], "reward": [], "x_velocity": []}
     for t in range(T):
@@ -117,9 +118,9 @@ def test_sampler_equals_a_plain_loop_over_gymnasium_envs(nb, per_task):
         g = torch.Generator().manual_seed(1)
         params = {k: v + 0.3 * torch.randn((K, *v.shape), generator=g) for k, v in params.items()}
     directions = np.repeat([1.0, -1.0, -1.0, 1.0], N)
-    batch = nb.sample_batch(nb.BatchedHalfCheetah(directions, T, cfg.ctrl_cost_weight, 2), policy, params,
+    batch = nb.sample_batch(support.BatchedHalfCheetah(directions, T, cfg.ctrl_cost_weight, 2), policy, params,
                             K, T, scale, 21, torch.Generator().manual_seed(4))
-    envs = [nb.HalfCheetahDirection(direction=d, ctrl_cost_weight=cfg.ctrl_cost_weight) for d in directions]
+    envs = [support.HalfCheetahDirection(direction=d, ctrl_cost_weight=cfg.ctrl_cost_weight) for d in directions]
     obs = np.stack([e.reset(seed=21 + i)[0] for i, e in enumerate(envs)])
     g = torch.Generator().manual_seed(4)
     for t in range(T):
@@ -136,7 +137,7 @@ def test_sampler_equals_a_plain_loop_over_gymnasium_envs(nb, per_task):
 
 
 def test_batched_reset_noise_is_gymnasiums_and_reproducible(nb):
-    env = nb.BatchedHalfCheetah(np.ones(4), horizon=5)
+    env = support.BatchedHalfCheetah(np.ones(4), horizon=5)
     o1, _ = env.reset(seed=123)
     o2, _ = env.reset(seed=123)
     o3, _ = env.reset(seed=124)
@@ -151,8 +152,8 @@ def test_batched_reset_noise_is_gymnasiums_and_reproducible(nb):
 
 def test_batched_env_rejects_bad_input(nb):
     with pytest.raises(ValueError, match="directions"):
-        nb.BatchedHalfCheetah(np.array([1.0, 0.5]))
-    env = nb.BatchedHalfCheetah(np.ones(2), horizon=1)
+        support.BatchedHalfCheetah(np.array([1.0, 0.5]))
+    env = support.BatchedHalfCheetah(np.ones(2), horizon=1)
     with pytest.raises(RuntimeError, match="reset"):
         env.step(np.zeros((2, 6)))
     env.reset(seed=0)
@@ -169,7 +170,7 @@ def test_physics_batch_views_sit_where_mujoco_puts_them(nb):
     """MjBatch.state and .ctrl are views into each env's integration-state row; MuJoCo's own mj_getState of
     qpos|qvel and of ctrl (through physics_state) must give the same numbers after a few random steps."""
     import mujoco
-    env = nb.BatchedHalfCheetah(np.ones(3), horizon=20, num_threads=2)
+    env = support.BatchedHalfCheetah(np.ones(3), horizon=20, num_threads=2)
     env.reset(seed=4)
     rng = np.random.default_rng(0)
     for _ in range(5):

@@ -4,6 +4,7 @@ Each case runs the real notebook with papermill in a subprocess that believes it
 (tests/machines.py): the committed-run path a grader takes (load the shipped seed, evaluate, plot,
 section 10) and a smoke-size training run. Each must finish, print section 10's results and leave the
 committed checkpoint byte-identical."""
+import hw14_support as support  # the machinery beside the notebook (conftest puts Notebooks/ on sys.path)
 import glob
 import os
 import shutil
@@ -79,17 +80,17 @@ def test_forcing_egl_off_linux_is_what_breaks_mujoco(tmp_path):
     ({}, "Linux", (), None),                                   # nothing installed: rendering is skipped
 ])
 def test_headless_backend_fits_the_machine(nb, monkeypatch, environ, system, libraries, want):
-    monkeypatch.setattr(nb.ctypes.util, "find_library", lambda name: f"lib{name}.so" if name in libraries else None)
-    assert nb.headless_gl_backend(environ, system) == want
+    monkeypatch.setattr(support.ctypes.util, "find_library", lambda name: f"lib{name}.so" if name in libraries else None)
+    assert support.headless_gl_backend(environ, system) == want
 
 
 def test_the_backend_is_decided_by_platform_system(nb, monkeypatch):
     """No system given: the decision reads platform.system(), the call MuJoCo makes."""
-    monkeypatch.setattr(nb.platform, "system", lambda: "Darwin")
-    assert nb.headless_gl_backend({}) is None
-    monkeypatch.setattr(nb.platform, "system", lambda: "Linux")
-    monkeypatch.setattr(nb.ctypes.util, "find_library", lambda name: "libEGL.so.1" if name == "EGL" else None)
-    assert nb.headless_gl_backend({}) == "egl"
+    monkeypatch.setattr(support.platform, "system", lambda: "Darwin")
+    assert support.headless_gl_backend({}) is None
+    monkeypatch.setattr(support.platform, "system", lambda: "Linux")
+    monkeypatch.setattr(support.ctypes.util, "find_library", lambda name: "libEGL.so.1" if name == "EGL" else None)
+    assert support.headless_gl_backend({}) == "egl"
 
 
 def _pyenv_python(version: str):

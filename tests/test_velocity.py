@@ -1,5 +1,6 @@
 """The goal-velocity family: wrapper and batched env against gymnasium's HalfCheetah-v5 and the
 reward formula by hand, task sampling, validation of the goal range, and the evaluation's goals."""
+import hw14_support as support  # the machinery beside the notebook (conftest puts Notebooks/ on sys.path)
 import math
 
 import gymnasium as gym
@@ -11,7 +12,7 @@ from gymnasium.utils.env_checker import check_env
 
 def test_velocity_reward_is_the_formula_on_gymnasiums_env(nb):
     ref = gym.make("HalfCheetah-v5", ctrl_cost_weight=0.05)
-    env = nb.HalfCheetahVelocity(goal_velocity=1.3)
+    env = support.HalfCheetahVelocity(goal_velocity=1.3)
     o_ref, _ = ref.reset(seed=5)
     o, _ = env.reset(seed=5)
     np.testing.assert_array_equal(o, o_ref)
@@ -29,7 +30,7 @@ def test_velocity_reward_is_the_formula_on_gymnasiums_env(nb):
 @pytest.mark.parametrize("vx, goal, expected", [(2.0, 2.0, 0.0), (0.5, 2.0, -1.5), (3.0, 2.0, -1.0)])
 def test_velocity_reward_peaks_at_the_goal(nb, vx, goal, expected):
     """Push the cheetah to speed vx and take one zero action: the reward is -|v - g| (v after the step)."""
-    env = nb.HalfCheetahVelocity(goal_velocity=goal)
+    env = support.HalfCheetahVelocity(goal_velocity=goal)
     env.reset(seed=0)
     u = env.unwrapped
     qvel = np.zeros_like(u.init_qvel)
@@ -43,13 +44,13 @@ def test_velocity_reward_peaks_at_the_goal(nb, vx, goal, expected):
 @pytest.mark.filterwarnings("ignore:.*is different from the unwrapped version:UserWarning")
 @pytest.mark.filterwarnings("ignore:.*observation space (minimum|maximum) value is (-)?infinity:UserWarning")
 def test_velocity_passes_env_checker_and_is_registered(nb):
-    check_env(nb.HalfCheetahVelocity(goal_velocity=0.7), skip_render_check=True)
-    env = gym.make(nb.VELOCITY_ID, goal_velocity=1.7)
+    check_env(support.HalfCheetahVelocity(goal_velocity=0.7), skip_render_check=True)
+    env = gym.make(support.VELOCITY_ID, goal_velocity=1.7)
     assert env.spec.max_episode_steps == 200
     env.reset(seed=0)
     assert env.step(np.zeros(6))[4]["goal_velocity"] == 1.7
     with pytest.raises(ValueError, match="goal_velocity"):
-        nb.HalfCheetahVelocity(goal_velocity=float("nan"))
+        support.HalfCheetahVelocity(goal_velocity=float("nan"))
 
 
 @pytest.mark.parametrize("threads", [1, 2])
@@ -57,9 +58,9 @@ def test_batched_velocity_env_equals_independent_gymnasium_envs(nb, threads):
     goals = np.array([0.0, 0.4, 1.1, 1.9, 2.6])
     T = 200
     actions = np.random.default_rng(3).uniform(-1.2, 1.2, size=(T, len(goals), 6))
-    envs = [nb.HalfCheetahVelocity(goal_velocity=g) for g in goals]
+    envs = [support.HalfCheetahVelocity(goal_velocity=g) for g in goals]
     ref_obs = np.stack([e.reset(seed=9 + i)[0] for i, e in enumerate(envs)])
-    env = nb.BatchedHalfCheetah(goals, T, 0.05, threads, kind="velocity", observe_task=True)
+    env = support.BatchedHalfCheetah(goals, T, 0.05, threads, kind="velocity", observe_task=True)
     obs, _ = env.reset(seed=9)
     np.testing.assert_array_equal(obs[:, :17], ref_obs)
     np.testing.assert_array_equal(obs[:, 17], goals)  # the oracle's extra input is its env's own goal
@@ -72,7 +73,7 @@ def test_batched_velocity_env_equals_independent_gymnasium_envs(nb, threads):
     assert trunc.all()
     env.close()
     with pytest.raises(ValueError, match="goal velocities"):
-        nb.BatchedHalfCheetah(np.array([1.0, np.inf]), kind="velocity")
+        support.BatchedHalfCheetah(np.array([1.0, np.inf]), kind="velocity")
 
 
 BAD_RANGES = [(2.0, 0.0), (1.0, 1.0), (-0.5, 1.0), (0.0, float("nan")), (0.0, float("inf")), (1.0,), "0-2"]
@@ -80,10 +81,10 @@ BAD_RANGES = [(2.0, 0.0), (1.0, 1.0), (-0.5, 1.0), (0.0, float("nan")), (0.0, fl
 
 @pytest.mark.parametrize("bad", BAD_RANGES)
 def test_bad_goal_range_fails_validation_before_any_simulation(nb, tmp_path, bad):
-    with pytest.raises(nb.ConfigError, match="'goal_velocity_range'.*0 <= low < high"):
+    with pytest.raises(support.ConfigError, match="'goal_velocity_range'.*0 <= low < high"):
         nb.make_config("smoke", task_family="velocity", goal_velocity_range=bad)
     cfg = nb.MAMLConfig(task_family="velocity", goal_velocity_range=bad)
-    with pytest.raises(nb.ConfigError, match="goal_velocity_range"):
+    with pytest.raises(support.ConfigError, match="goal_velocity_range"):
         nb.train(cfg, tmp_path / "run", progress=False)
     assert not (tmp_path / "run").exists()
 
@@ -125,7 +126,7 @@ def test_evaluation_adapts_each_run_to_its_own_goal(nb):
         goals = np.array(out[name]["goals"])
         assert np.all((goals >= low) & (goals < high)) and len(goals) == n == out[name]["n_runs"]
         for r, g in enumerate(goals):
-            envs = [nb.HalfCheetahVelocity(goal_velocity=g) for _ in range(cfg.traj_per_task)]
+            envs = [support.HalfCheetahVelocity(goal_velocity=g) for _ in range(cfg.traj_per_task)]
             total = 0.0
             for i, e in enumerate(envs):
                 e.reset(seed=reset_seed + r * cfg.traj_per_task + i)
@@ -160,9 +161,9 @@ def test_stratified_sem_matches_the_spread_of_fresh_draws(nb):
         g = nb.test_goals((0.0, 2.0), 20, seed=s)
         v = f(g) + rng.normal(0, 8, size=g.shape)
         means.append(v.mean())
-        sems.append(nb.stratified_sem(v))
+        sems.append(support.stratified_sem(v))
     assert np.sqrt(np.mean(np.square(sems))) == pytest.approx(np.std(means), rel=0.06)
-    assert nb.stratified_sem([1.0, 3.0, 5.0, 5.0]) == pytest.approx(np.sqrt(4.0) / 4)  # sum d^2 = 4, S = 2
+    assert support.stratified_sem([1.0, 3.0, 5.0, 5.0]) == pytest.approx(np.sqrt(4.0) / 4)  # sum d^2 = 4, S = 2
 
 
 def test_oracle_checkpoint_sees_its_goal_and_evaluates(nb, tmp_path):
