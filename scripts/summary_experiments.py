@@ -112,6 +112,21 @@ def gate_table(summary: dict) -> list:
     return table(["variant", "seed", "fraction both", "final_screen", "minutes", "final_screen minutes", "by its rule"], rows)
 
 
+def curvature_table(summary: dict) -> list:
+    """The registry's `curvature_pairs`: screening runs that differ only in the meta-update's curvature, compared
+    seed by seed over the iterations both have (post-update training return averaged over both directions, line
+    search, seconds per update)."""
+    cmp = summary.get("curvature_comparison") or {"runs": {}, "pairs": []}
+    both = lambda c: f"{(c['post_backward_mean'] + c['post_forward_mean']) / 2:.0f}"
+    rows = [[p["other"], f"`{cmp['runs'][p['other']][0]}` / `{cmp['runs'][p['other']][1]}`", p["seed"], p["iterations"],
+             f"{both(p['fisher'])} / {both(p[p['other']])}",
+             f"{p['fisher']['rejected_steps']} / {p[p['other']]['rejected_steps']}",
+             f"{p['fisher']['median_backtracks']:g} / {p[p['other']]['median_backtracks']:g}",
+             f"{p['fisher']['update_s']:.2f} / {p[p['other']]['update_s']:.2f}"] for p in cmp["pairs"]]
+    return table(["other curvature", "Fisher run / other run", "seed", "iterations", "post-update return",
+                  "rejected steps", "median backtracks", "seconds per update"], rows) if rows else []
+
+
 def ablation_table(summary: dict) -> list:
     rows = [[f"`{a['name']}`", ", ".join(map(str, a["seeds"])), f"{a['env_steps'] / 1e6:.1f}",
              ", ".join(f"{x:.2f}" for x in a["fraction_1step_backward_per_seed"]),
@@ -212,7 +227,9 @@ def experiments_md(summary: dict, results: Path) -> str:
     out += ["## Tables", "", "### What mattered (the report's table): fraction both after one step, without and with "
             "each change, mean over the seeds both sides ran", "", *lever_table(summary), "",
             "### Every direction-family run with an ablation label", "", *ablation_table(summary), "",
-            "### Direction family, full budget, seeds 5 and 6, each variant against `final_screen`", "", *gate_table(summary), ""]
+            "### Direction family, full budget, seeds 5 and 6, each variant against `final_screen`", "", *gate_table(summary), "",
+            "### `curvature_pairs`: the Fisher curvature against the others, same seed (each pair: Fisher / other)", "",
+            *curvature_table(summary), ""]
     vs = velocity_screen_table(v)
     if vs:
         out += ["### Goal velocity, screening against `velocity_screen` (round two judged the one-step share)", "", *vs, ""]
