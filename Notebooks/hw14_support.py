@@ -455,6 +455,29 @@ class BatchedHalfCheetah(VectorEnv):
         self._proto.close()
 
 
+# ------------------------------------------------------------------------------------- the linear baseline
+def baseline_features(obs: torch.Tensor) -> torch.Tensor:
+    """Duan et al. (2016) features. obs (T, K, N, d) -> (T, K, N, 2d + 4)."""
+    T = obs.shape[0]
+    o = obs.clamp(-10, 10)
+    tau = (torch.arange(T, dtype=obs.dtype) / 100.0).view(T, *([1] * (obs.dim() - 1))).expand(*obs.shape[:-1], 1)
+    return torch.cat([o, o ** 2, tau, tau ** 2, tau ** 3, torch.ones_like(tau)], dim=-1)
+
+
+def fit_linear_baseline(obs: torch.Tensor, returns: torch.Tensor, reg: float) -> torch.Tensor:
+    """Per-task ridge fit. obs (T, K, N, d), returns (T, K, N) -> values (T, K, N)."""
+    T, K, N, _ = obs.shape
+    phi = baseline_features(obs.double())                    # (T, K, N, F)
+    X = phi.permute(1, 0, 2, 3).reshape(K, T * N, -1)        # (K, TN, F)
+    y = returns.double().permute(1, 0, 2).reshape(K, T * N, 1)
+    F = X.shape[-1]
+    eye = math.sqrt(reg) * torch.eye(F, dtype=X.dtype).expand(K, F, F)
+    A = torch.cat([X, eye], dim=1)
+    b = torch.cat([y, torch.zeros(K, F, 1, dtype=y.dtype)], dim=1)
+    w = torch.linalg.lstsq(A, b).solution                    # (K, F, 1)
+    return torch.einsum("tknf,kf->tkn", phi, w[..., 0]).to(obs.dtype)
+
+
 # ------------------------------------------------------------------------------------------ training guards
 class NonFiniteError(FloatingPointError):
     """A NaN or inf appeared in training; the message names the quantity and the iteration."""

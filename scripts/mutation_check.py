@@ -2,7 +2,7 @@
 
     python scripts/mutation_check.py [--only NAME ...] [--out tests/mutation_check.json]
 
-Each mutation replaces one exact snippet of a `lib` cell (the script stops with an error if a snippet
+Each mutation replaces one exact snippet of a `lib` cell, or of `Notebooks/hw14_support.py` (the script stops with an error if a snippet
 is no longer found, so the list cannot silently rot). The mutated notebook is written to a temporary
 folder and the test suite runs against it (HW14_NOTEBOOK points `nbdefs` there; subprocesses inherit
 it), stopping at the first failure. The notebook's papermill smoke run, the report compilation and
@@ -26,34 +26,39 @@ NOTEBOOK = ROOT / "Notebooks" / "HW14_MAML.ipynb"
 DESELECT = "not notebook_runs and not report_latex and not benchmark_reports"
 # the files in the order they run: fast tests against exact references first, so most mutants die early
 ORDER = ["test_references.py", "test_velocity_summary.py", "test_summary.py", "test_registry.py", "test_scripts.py",
-         "test_velocity.py", "test_learning_signal.py", "test_maml.py", "test_curvature.py", "test_step_sizes.py", "test_policy.py", "test_env.py",
+         "test_velocity.py", "test_learning_signal.py", "test_maml.py", "test_curvature.py", "test_policy.py", "test_env.py",
          "test_robustness.py", "test_submission.py", "test_portability.py"]
 
-# (name, exact snippet in one lib cell, replacement)
+SUPPORT = "hw14_support.py"
+# (name, exact snippet, replacement[, SUPPORT]): in one lib cell of the notebook, or in the module beside it
 MUTATIONS = [
     ("resume: the machine's thread count compared again",
-     'differ = config_differences(old, cfg, ignore=("meta_iterations", "kl_decay_start"))',
-     'differ = config_differences(old, cfg, ignore=("meta_iterations", "kl_decay_start")) | ({"num_threads": '
-     '(state["config"]["num_threads"], cfg.num_threads)} if state["config"].get("num_threads") != cfg.num_threads else {})'),
+     "support.refuse_other_experiment(ckpt, experiment_fields(config_from_checkpoint(state)), experiment_fields(cfg),",
+     'support.refuse_other_experiment(ckpt, {**experiment_fields(config_from_checkpoint(state)), "num_threads": '
+     'state["config"]["num_threads"]}, {**experiment_fields(cfg), "num_threads": cfg.num_threads},'),
+    ("fields: inner_lr moved to the execution fields",
+     '"keep_every", "eval_batches", "eval_goals")', '"keep_every", "eval_batches", "eval_goals", "inner_lr")'),
+    ("fields: gae_lambda moved to the execution fields",
+     '"keep_every", "eval_batches", "eval_goals")', '"keep_every", "eval_batches", "eval_goals", "gae_lambda")'),
     ("config_from_checkpoint: the training machine's thread count kept",
      'recorded = {k: v for k, v in state["config"].items() if k != "num_threads"}',
      'recorded = dict(state["config"])'),
     ("MUJOCO_GL: egl forced again",
      'if headless_gl_backend() is not None:  # MuJoCo reads MUJOCO_GL once, when it is imported\n'
      '    os.environ["MUJOCO_GL"] = headless_gl_backend()',
-     'os.environ.setdefault("MUJOCO_GL", "egl")'),
+     'os.environ.setdefault("MUJOCO_GL", "egl")', SUPPORT),
     ("MUJOCO_GL: a headless backend off Linux too",
      'if (system or platform.system()) != "Linux" or environ.get("DISPLAY")',
-     'if (system or platform.system()) not in ("Linux", "Darwin", "Windows") or environ.get("DISPLAY")'),
+     'if (system or platform.system()) not in ("Linux", "Darwin", "Windows") or environ.get("DISPLAY")', SUPPORT),
     ("train loop: the outer step's state not carried to the next iteration", "outer_state = result.outer_state",
-     "outer_state = None"),
+     "outer_state = {}"),
     ("train: a finished run's metrics rewritten", "if start < stop:  # a finished run's files are only read",
      "if True:  # a finished run's files are only read"),
     ("train: a finished run's config record rewritten", 'if start < stop or not (run_dir / "config.json").exists():',
      "if True:"),
-    ("promp: Adam restarted at every meta-iteration", "if adam_state is not None and not cfg.promp_reset_adam:",
+    ("promp: Adam restarted at every meta-iteration", "if adam_state and not cfg.promp_reset_adam:",
      "if False:"),
-    ("checkpoint: the outer step's state not saved", 'state["outer_state"] = outer_state', "pass"),
+    ("checkpoint: the outer step's state not saved", '"outer_state": outer_state or {}}', '"outer_state": {}}', SUPPORT),
     ("gae: gamma dropped from delta", "deltas = rewards + gamma * next_values - values", "deltas = rewards + next_values - values"),
     ("gae: lambda dropped", "adv = discounted_cumsum(deltas, gamma * lam)", "adv = discounted_cumsum(deltas, gamma)"),
     ("gae: bootstrap b_T = b_{T-1}", "torch.cat([values[1:], torch.zeros_like(values[:1])], dim=0)", "torch.cat([values[1:], values[-1:]], dim=0)"),
@@ -61,13 +66,13 @@ MUTATIONS = [
     ("normalise: biased std", "std = adv.std(dim=(0, 2), keepdim=True)", "std = adv.std(dim=(0, 2), keepdim=True, correction=0)"),
     ("normalise: no centring", "adv = (adv - mean) / (std + 1e-8)", "adv = adv / (std + 1e-8)"),
     ("normalise: over tasks, not trajectories", "mean = adv.mean(dim=(0, 2), keepdim=True)", "mean = adv.mean(dim=(0, 1), keepdim=True)"),
-    ("baseline: fitted to rewards", "values = fit_linear_baseline(batch.obs, returns, cfg.baseline_reg)", "values = fit_linear_baseline(batch.obs, batch.rewards, cfg.baseline_reg)"),
-    ("baseline: ridge not square-rooted", "eye = math.sqrt(reg) * torch.eye(F", "eye = reg * torch.eye(F"),
-    ("baseline: feature tau^3 -> tau^2", "tau, tau ** 2, tau ** 3,", "tau, tau ** 2, tau ** 2,"),
-    ("inner loss: sign", "return -(weight * adv).mean(dim=1)", "return (weight * adv).mean(dim=1)"),
-    ("inner step: ascent", "return {k: v - lr[k] * g for (k, v), g in zip(per_task.items(), grads)}", "return {k: v + lr[k] * g for (k, v), g in zip(per_task.items(), grads)}"),
+    ("baseline: fitted to rewards", "values = support.fit_linear_baseline(batch.obs, returns, cfg.baseline_reg)", "values = support.fit_linear_baseline(batch.obs, batch.rewards, cfg.baseline_reg)"),
+    ("baseline: ridge not square-rooted", "eye = math.sqrt(reg) * torch.eye(F", "eye = reg * torch.eye(F", SUPPORT),
+    ("baseline: feature tau^3 -> tau^2", "tau, tau ** 2, tau ** 3,", "tau, tau ** 2, tau ** 2,", SUPPORT),
+    ("inner loss: sign", "return -(INNER_WEIGHTS[objective](logp) * adv).mean(dim=1)", "return (INNER_WEIGHTS[objective](logp) * adv).mean(dim=1)"),
+    ("inner step: ascent", "return {k: v - lr * g for (k, v), g in zip(per_task.items(), grads)}", "return {k: v + lr * g for (k, v), g in zip(per_task.items(), grads)}"),
     ("inner step: no create_graph", "create_graph=not first_order)", "create_graph=False)"),
-    ("lvc: same as vpg", 'weight = logp if objective == "vpg" else torch.exp(logp - logp.detach())', "weight = logp"),
+    ("lvc: same as vpg", '"lvc": lambda logp: torch.exp(logp - logp.detach())}', '"lvc": lambda logp: logp}'),
     ("policy: std = exp(2 log_std)", "std = torch.exp(self.log_std)", "std = torch.exp(2 * self.log_std)"),
     ("kl: reversed", "kl = torch.distributions.kl_divergence(old, d).mean()", "kl = torch.distributions.kl_divergence(d, old).mean()"),
     ("surrogate: log-ratio", "ratio = torch.exp(d.log_prob(self.act) - self.old_logp)", "ratio = 1 + d.log_prob(self.act) - self.old_logp"),
@@ -80,37 +85,30 @@ MUTATIONS = [
     ("fisher: 1/sigma instead of 1/sigma^2", "weight = torch.exp(-2 * p[\"log_std\"]).unsqueeze(1) / (K * S)", "weight = torch.exp(-p[\"log_std\"]).unsqueeze(1) / (K * S)"),
     ("fisher: not averaged over tasks", "weight = torch.exp(-2 * p[\"log_std\"]).unsqueeze(1) / (K * S)", "weight = torch.exp(-2 * p[\"log_std\"]).unsqueeze(1) / S"),
     ("damping dropped", "out = fk(unflat(v, shapes))\n        return flat(out[k].sum(0) for k in shapes) + damping * v", "out = fk(unflat(v, shapes))\n        return flat(out[k].sum(0) for k in shapes)"),
-    ("jacobian: J = I + alpha H", "ju = {k: u[k] - step[k] * hu[k] for k in net}", "ju = {k: u[k] + step[k] * hu[k] for k in net}"),
-    ("jacobian: J applied on one side only", "out = {k: w[k] - alpha * h for k, h in hessian_times(w).items()}", "out = {k: w[k] for k in net}"),
+    ("jacobian: J = I + alpha H", "return {k: u[k] - alpha * h for k, h in zip(leaves, hu)}", "return {k: u[k] + alpha * h for k, h in zip(leaves, hu)}"),
+    ("jacobian: J applied on one side only", "out = J(fk(J({k: vs[k].expand(K, *vs[k].shape) for k in theta})))", "out = fk(J({k: vs[k].expand(K, *vs[k].shape) for k in theta}))"),
     ("jacobian: plain inner Hessian under LVC", "leaves, batch, adv, problem.cfg.inner_objective, create_graph=True)", 'leaves, batch, adv, "vpg", create_graph=True)'),
-    ("curvature: 'jacobian' runs the Fisher form", "        return jacobian_fisher_vp(problem, theta, cfg.curvature_stride, cfg.cg_damping)", "        return fisher_vp(problem, cfg.curvature_stride, cfg.cg_damping)"),
+    ("curvature: 'jacobian' runs the Fisher form", "lambda problem, theta, cfg: jacobian_fisher_vp(problem, theta, cfg.curvature_stride, cfg.cg_damping)}", "lambda problem, theta, cfg: fisher_vp(problem, cfg.curvature_stride, cfg.cg_damping)}"),
     ("sampler: stores clipped actions", "act_buf[t] = a.reshape(B, act_dim).numpy()", "act_buf[t] = a.reshape(B, act_dim).clamp(-action_scale, action_scale).numpy()"),
     ("sampler: env gets unscaled actions", "np.clip(act_buf[t], -action_scale, action_scale) / action_scale", "np.clip(act_buf[t], -1, 1)"),
     ("balanced tasks: slots not shuffled", "return rng.permutation(np.concatenate([np.repeat(family, reps), rng.permutation(family)[:rest]]))", "return np.concatenate([np.repeat(family, reps), rng.permutation(family)[:rest]])"),
     ("balanced tasks: remainder always forward", "rng.permutation(family)[:rest]]", "family[:rest]]"),
-    ("env: control cost rewarded", "reward = task_reward - ctrl_cost", "reward = task_reward + ctrl_cost"),
-    ("env: velocity over physics step", "x_velocity = (self._qpos[:, 0] - x_before) / self.dt", "x_velocity = (self._qpos[:, 0] - x_before) / self.model.opt.timestep"),
-    ("checkpoint: written in place", 'tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")', "tmp = path"),
-    ("evaluation: first step size for all", "lr = inner_step_sizes(theta, lrs[j])", "lr = inner_step_sizes(theta, lrs[0])"),
+    ("env: control cost rewarded", "reward = task_reward - ctrl_cost", "reward = task_reward + ctrl_cost", SUPPORT),
+    ("env: velocity over physics step", "x_velocity = (self._qpos[:, 0] - x_before) / self.dt", "x_velocity = (self._qpos[:, 0] - x_before) / self.model.opt.timestep", SUPPORT),
+    ("checkpoint: written in place", 'tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")', "tmp = path", SUPPORT),
+    ("evaluation: first step size for all", "batch_advantages(batch, cfg), lrs[j], first_order=True)", "batch_advantages(batch, cfg), lrs[0], first_order=True)"),
     ("evaluation: the same batch every step", 'npr, g, s = rng_streams(seed, 10_000 + j, "eval")', 'npr, g, s = rng_streams(seed, 10_000, "eval")'),
     ("seeding: iteration ignored", "ss = np.random.SeedSequence([seed, iteration, STREAMS[stream]])", "ss = np.random.SeedSequence([seed, STREAMS[stream]])"),
     ("loop: post batch with theta", 'post = check("observations", sample_batch(env, policy, params, K, T, s, *stream_seeds(cfg, it, "post")))', 'post = check("observations", sample_batch(env, policy, theta, K, T, s, *stream_seeds(cfg, it, "post")))'),
     ("loop: post batch on the pre stream", 'sample_batch(env, policy, params, K, T, s, *stream_seeds(cfg, it, "post"))', 'sample_batch(env, policy, params, K, T, s, *stream_seeds(cfg, it, "pre"))'),
-    ("metrics: directions swapped", "mask = torch.as_tensor(r.tasks == d)", "mask = torch.as_tensor(r.tasks != d)"),
+    ("metrics: directions swapped", "mask = torch.as_tensor(r.tasks == d)", "mask = torch.as_tensor(r.tasks != d)", SUPPORT),
     ("promp: max instead of min", "surrogate = -torch.min(ratio * problem.adv, clipped * problem.adv).mean()", "surrogate = -torch.max(ratio * problem.adv, clipped * problem.adv).mean()"),
     ("promp: clip range doubled", "clipped = torch.clamp(ratio, 1 - cfg.promp_clip, 1 + cfg.promp_clip)", "clipped = torch.clamp(ratio, 1 - 2 * cfg.promp_clip, 1 + 2 * cfg.promp_clip)"),
     ("promp: kl rewarded", "return surrogate + cfg.promp_kl_coef * kl_pre, kl_pre", "return surrogate - cfg.promp_kl_coef * kl_pre, kl_pre"),
-    ("kl schedule: bound shrinks linearly, not its square root", "return cfg.max_kl * (1 - (it - i0) / (I - i0)) ** 2", "return cfg.max_kl * (1 - (it - i0) / (I - i0))"),
-    ("kl schedule: the loop keeps max_kl", "max_kl=kl_bound(cfg, it),\n", "max_kl=cfg.max_kl,\n"),
-    ("kl schedule: resume ignores the past bounds", "if any(kl_bound(old, i) != kl_bound(cfg, i) for i in range(done)):", "if False:"),
-    ("guard: non-finite passes", "if not bool(torch.isfinite(t).all()):", "if False:"),
-    ("step sizes: factors detached", "return {k: lr * params[scale_key(k)] for k in net}", "return {k: lr * params[scale_key(k)].detach() for k in net}"),
-    ("step sizes: factors ignored", "return {k: lr * params[scale_key(k)] for k in net}", "return {k: lr for k in net}"),
-    ("step sizes: J^T drops s", "hsw = hessian_times({k: step[k] * w[k] for k in net})", "hsw = hessian_times({k: alpha * w[k] for k in net})"),
-    ("step sizes: J drops the factor column", "ju = {k: ju[k] - alpha * g[k] * vs[scale_key(k)]", "ju = {k: ju[k] - 0 * g[k] * vs[scale_key(k)]"),
-    ("velocity: reward peaks at -g", "\"velocity\": lambda g, v: -np.abs(v - g)}", "\"velocity\": lambda g, v: -np.abs(v + g)}"),
-    ("velocity: wrapper reward ignores the goal", "\"reward_velocity\": -abs(info[\"x_velocity\"] - self.goal_velocity)}", "\"reward_velocity\": -abs(info[\"x_velocity\"])}"),
-    ("velocity: the oracle is not told its goal", "([self.tasks[:, None]] if self.observe_task else [])", "([0 * self.tasks[:, None]] if self.observe_task else [])"),
+    ("guard: non-finite passes", "if not bool(torch.isfinite(t).all()):", "if False:", SUPPORT),
+    ("velocity: reward peaks at -g", "\"velocity\": lambda g, v: -np.abs(v - g)}", "\"velocity\": lambda g, v: -np.abs(v + g)}", SUPPORT),
+    ("velocity: wrapper reward ignores the goal", "\"reward_velocity\": -abs(info[\"x_velocity\"] - self.goal_velocity)}", "\"reward_velocity\": -abs(info[\"x_velocity\"])}", SUPPORT),
+    ("velocity: the oracle is not told its goal", "([self.tasks[:, None]] if self.observe_task else [])", "([0 * self.tasks[:, None]] if self.observe_task else [])", SUPPORT),
     ("velocity: goal sets swapped", '"test": test_goals(cfg.goal_velocity_range, cfg.eval_goals',
      '"test": test_goals(EXTRAPOLATION_RANGE, cfg.eval_goals'),
     ("velocity: test goals i.i.d., not stratified", "u = np.random.default_rng(seed).uniform(size=(n // 2, 2))",
@@ -118,20 +116,19 @@ MUTATIONS = [
     ("velocity: both goals of a stratum the same", "u = np.random.default_rng(seed).uniform(size=(n // 2, 2))",
      "u = np.repeat(np.random.default_rng(seed).uniform(size=(n // 2, 1)), 2, axis=1)"),
     ("velocity: stratified s.e.m. without the factor 2", "return float(np.sqrt(((v[:, 0] - v[:, 1]) ** 2).sum()) / (2 * len(v)))",
-     "return float(np.sqrt(((v[:, 0] - v[:, 1]) ** 2).sum()) / len(v))"),
-    ("velocity: anchors' goals once each", '"anchors": np.repeat(ANCHOR_GOALS, 2)}', '"anchors": np.asarray(ANCHOR_GOALS)}'),
+     "return float(np.sqrt(((v[:, 0] - v[:, 1]) ** 2).sum()) / len(v))", SUPPORT),
+    ("velocity: the ten evenly spaced goals once each", "support.EVEN_GOALS_KEY: np.repeat(EVEN_GOALS, 2)}", "support.EVEN_GOALS_KEY: np.asarray(EVEN_GOALS)}"),
     ("velocity: balanced goals not stratified", "u = (rng.permutation(n) + rng.uniform(size=n)) / n if cfg.balanced_tasks", "u = rng.uniform(size=n) if cfg.balanced_tasks"),
-    ("velocity: negative goal range accepted", "and 0 <= v[0] < v[1]", "and v[0] < v[1]"),
+    ("velocity: negative goal range accepted", "and 0 <= v[0] < v[1]", "and v[0] < v[1]", SUPPORT),
     ("layout: post-update advantages n-major", "self.adv = post_adv.permute(1, 0, 2).reshape(", "self.adv = post_adv.permute(1, 2, 0).reshape("),
     ("layout: inner advantages n-major", "adv = advantages.permute(1, 0, 2).reshape(obs.shape[0], -1)", "adv = advantages.permute(1, 2, 0).reshape(obs.shape[0], -1)"),
     ("config: activation ignored", "h = ACTIVATION_FNS[self.activation](h)", "h = torch.relu(h)"),
-    ("config: control-cost weight ignored", "ctrl_cost = self.ctrl_cost_weight * np.sum(", "ctrl_cost = 0.05 * np.sum("),
+    ("config: control-cost weight ignored", "ctrl_cost = self.ctrl_cost_weight * np.sum(", "ctrl_cost = 0.05 * np.sum(", SUPPORT),
     ("labels: evaluation directions swapped", "r, _ = evaluate_adaptation(policy, theta, cfg, d, n_runs", "r, _ = evaluate_adaptation(policy, theta, cfg, -d, n_runs"),
-    ("step sizes: J^T factor block sign", "out.update({scale_key(k): -alpha * g[k] * w[k]", "out.update({scale_key(k): alpha * g[k] * w[k]"),
     ("physics batch: warm start not carried", "            put(m, d, row, _INTEGRATION)",
-     "            put(m, d, row, _INTEGRATION & ~mujoco.mjtState.mjSTATE_WARMSTART.value)"),
+     "            put(m, d, row, _INTEGRATION & ~mujoco.mjtState.mjSTATE_WARMSTART.value)", SUPPORT),
     ("physics batch: ctrl view at the warm start", "state_offset(model, mujoco.mjtState.mjSTATE_CTRL)",
-     "state_offset(model, mujoco.mjtState.mjSTATE_WARMSTART)"),
+     "state_offset(model, mujoco.mjtState.mjSTATE_WARMSTART)", SUPPORT),
 ]
 
 # mutants of the scripts that turn runs into the report's numbers: (name, snippet, replacement, file)
@@ -216,6 +213,27 @@ def mutate(nb, old: str, new: str):
     hits[0].source = hits[0].source.replace(old, new)
 
 
+def write_tree(folder: Path, nb, support_text: str) -> Path:
+    """The notebook and its support module side by side in `folder` (nbdefs puts the notebook's folder on
+    sys.path, so the tests import this copy of hw14_support); returns the notebook's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / NOTEBOOK.name)
+    (folder / SUPPORT).write_text(support_text)
+    return folder / NOTEBOOK.name
+
+
+def mutated(base, support_text: str, mutation) -> tuple:
+    """(notebook, support text) with one mutation applied; its snippet must occur exactly once."""
+    name, old, new, *where = mutation
+    nb = nbformat.from_dict(json.loads(json.dumps(base)))
+    if where:
+        if support_text.count(old) != 1:
+            raise SystemExit(f"error: snippet must occur exactly once in {SUPPORT}, found {support_text.count(old)}: {old!r}")
+        return nb, support_text.replace(old, new)
+    mutate(nb, old, new)
+    return nb, support_text
+
+
 def run_suite(path: Path) -> tuple[bool, str, float]:
     env = {**os.environ, "HW14_NOTEBOOK": str(path)}  # the notebook picks MUJOCO_GL for the machine
     t = time.perf_counter()
@@ -237,8 +255,9 @@ def main():
     chosen = [m for m in MUTATIONS if not args.only or any(w in m[0] for w in args.only)]
     scripts = [m for m in SCRIPT_MUTATIONS if not args.only or any(w in m[0] for w in args.only)]
     base = nbformat.read(NOTEBOOK, as_version=4)
-    for _, old, new in chosen:  # every snippet must still be found before anything runs
-        mutate(nbformat.from_dict(json.loads(json.dumps(base))), old, new)
+    support_text = (NOTEBOOK.parent / SUPPORT).read_text()
+    for m in chosen:  # every snippet must still be found before anything runs
+        mutated(base, support_text, m)
     for _, old, new, name in scripts:
         if (ROOT / "scripts" / name).read_text().count(old) != 1:
             raise SystemExit(f"error: snippet must occur exactly once in {name}: {old!r}")
@@ -247,16 +266,13 @@ def main():
         return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        clean = Path(tmp) / "clean.ipynb"
-        nbformat.write(base, clean)
+        clean = write_tree(Path(tmp) / "clean", base, support_text)
         failed, why, _ = run_suite(clean)
         if failed:
             raise SystemExit(f"error: the suite fails on the unmutated notebook ({why})")
-        for name, old, new in chosen:
-            nb = nbformat.from_dict(json.loads(json.dumps(base)))
-            mutate(nb, old, new)
-            path = Path(tmp) / "mutant.ipynb"
-            nbformat.write(nb, path)
+        for m in chosen:
+            name = m[0]
+            path = write_tree(Path(tmp) / "mutant", *mutated(base, support_text, m))
             killed, why, secs = run_suite(path)
             rows.append({"mutation": name, "killed": killed, "by": why if killed else None, "seconds": round(secs, 1)})
             print(f"{'killed  ' if killed else 'SURVIVED'} {name:<45} {why if killed else ''} ({secs:.0f} s)", flush=True)

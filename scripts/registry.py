@@ -2,7 +2,8 @@
 
 Each top-level table of a registry file is one experiment; a file's plain `family = "..."` key is the
 default family of its entries. Two reserved keys compose the report rather than name runs:
-`[[levers]]` (the discussion's compact table) and `[curvature_pairs]`. The runner
+`[[levers]]` (the discussion's compact table) and `[curvature_pairs]`. An entry's optional `code_at` names
+the commit whose code ran it, for variants since retired from the code: the runner refuses to rerun it. The runner
 (scripts/run_registry.py) and the summary (scripts/summary_*.py) read runs, roles, labels and paths from
 here, so adding an experiment is one entry.
 """
@@ -47,6 +48,9 @@ def load_registry(path) -> dict:
             raise SystemExit(f"error: registry entry {name!r}: direction {e['direction']!r} is not backward or forward")
         if e.get("reference") and not (e["role"] == "oracle" and e.get("direction")):
             raise SystemExit(f"error: registry entry {name!r}: only an oracle with a direction can be the reference")
+        if "code_at" in e and not (isinstance(e["code_at"], str) and len(e["code_at"]) == 40
+                                   and all(c in "0123456789abcdef" for c in e["code_at"])):
+            raise SystemExit(f"error: registry entry {name!r}: code_at {e['code_at']!r} is not a 40-hex commit")
         entries[name] = {**e, "name": name, "family": e.get("family", data.get("family", "direction")),
                          "status": status}
     return entries

@@ -104,6 +104,9 @@ def main(argv=None):
             continue
         if (results / e["out"] / f"seed{seed}" / "eval.json").exists():
             continue
+        if e.get("code_at"):
+            raise SystemExit(f"error: {name} seed {seed} cannot be rerun here: its variant was retired from the code; "
+                             f"check out commit {e['code_at']} (its code_at) to run it")
         if not runnable(e):
             raise SystemExit(f"error: {name} seed {seed} has no eval.json and cannot be rerun: the entry names no "
                              f"size (it ran on an earlier version of the code; see its rule)")

@@ -54,10 +54,10 @@ def test_baseline_recovers_an_exactly_linear_value_function(nb):
     """Returns that are a linear function of the features are fitted exactly (reg -> 0), per task."""
     g = torch.Generator().manual_seed(2)
     obs = torch.randn(30, 2, 5, 17, generator=g, dtype=torch.float64)
-    phi = nb.baseline_features(obs)
+    phi = support.baseline_features(obs)
     w = torch.randn(2, phi.shape[-1], generator=g, dtype=torch.float64)       # one weight vector per task
     returns = torch.einsum("tknf,kf->tkn", phi, w)
-    fitted = nb.fit_linear_baseline(obs, returns, reg=1e-12)
+    fitted = support.fit_linear_baseline(obs, returns, reg=1e-12)
     torch.testing.assert_close(fitted, returns, rtol=1e-6, atol=1e-6)
 
 

@@ -219,11 +219,11 @@ def test_promp_carries_adams_moments_across_meta_iterations(nb):
     assert not torch.allclose(step, lr * torch.sign(g2), rtol=0.05)  # the carried moments matter here
     assert int(adam2["state"][0]["step"]) == 2 and int(adam["state"][0]["step"]) == 1  # adam not modified
     fresh = dataclasses.replace(cfg, promp_reset_adam=True)
-    theta2f, _, none = nb.meta_update(problem, theta1, fresh, outer_state=adam)
+    theta2f, _, empty = nb.meta_update(problem, theta1, fresh, outer_state=adam)
     big = g2.abs() > 1e-5
     torch.testing.assert_close((nb.flat(theta2f.values()) - nb.flat(theta1.values()))[big], -lr * torch.sign(g2[big]),
                                rtol=1e-3, atol=1e-9)
-    assert none is None
+    assert empty == {}  # with promp_reset_adam nothing is carried
 
 
 def test_promp_adam_state_travels_through_training_and_the_checkpoint(nb, tmp_path, monkeypatch):

@@ -37,6 +37,10 @@ def test_every_entry_is_a_valid_config_within_budget(nb, root, reg):
             if "size" not in e:
                 assert not e.get("set"), (f.name, name)  # overrides without a size would be ignored
                 continue
+            if "code_at" in e:  # a retired variant: its config names the commit whose code ran it
+                with pytest.raises(nb.support.ConfigError, match=e["code_at"]):
+                    _config(nb, e, e["seeds"][0])
+                continue
             cfg = _config(nb, e, e["seeds"][0])
             steps = cfg.meta_iterations * (2 if cfg.inner_steps else 1) * cfg.meta_batch_size * cfg.traj_per_task * cfg.horizon
             assert steps <= 20_000_000, (f.name, name, steps)
@@ -148,6 +152,21 @@ def test_runner_continues_skips_and_refuses(reg, tmp_path):
         reg.main([str(registry), "--results", str(tmp_path)])  # 'halted' (stopped) is not even tried
     with pytest.raises(SystemExit, match="halted seed 0 has no eval.json and cannot be rerun"):
         reg.main([str(registry), "--results", str(tmp_path), "--only", "halted"])
+
+
+def test_runner_refuses_to_rerun_a_retired_variant(reg, tmp_path):
+    """An entry with code_at ran on code since retired: the runner names the commit instead of running it, and
+    a code_at that is not a commit id is refused when the registry is read."""
+    commit = "a4a5b002b3f2df0bc31f0424d67b67866f8411ea"
+    registry = tmp_path / "r.toml"
+    registry.write_text(f'[gone]\nrole = "ablation"\nlabel = "g"\nout = "ablations/g"\nseeds = [0]\nrule = "r"\n'
+                        f'size = "smoke"\nset = {{ learn_step_sizes = true }}\ncode_at = "{commit}"\n')
+    with pytest.raises(SystemExit, match=f"gone seed 0 cannot be rerun here.*check out commit {commit}"):
+        reg.main([str(registry), "--results", str(tmp_path)])
+    assert not (tmp_path / "ablations").exists()
+    registry.write_text(registry.read_text().replace(commit, "HEAD"))
+    with pytest.raises(SystemExit, match="code_at 'HEAD' is not a 40-hex commit"):
+        reg.load_registry(registry)
 
 
 def test_reference_oracles_are_one_per_direction_and_oracles_only(reg, tmp_path):
