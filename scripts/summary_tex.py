@@ -182,7 +182,7 @@ def tex_headline(summary, gendir: Path, results: Path):
                            "hHeldBackPerSeed": ", ".join(f"{x:.3f}" for x in hb["fraction_1step_per_seed"])})
         if fa:
             macros.update(fraction_macros("hFracAvg", fa))
-    (gendir / "levers.tex").write_text("\n".join(lever_rows(summary)) + "\n")
+    (gendir / "changes.tex").write_text("\n".join(lever_rows(summary)) + "\n")
     (gendir / "screen.tex").write_text("\n".join(screen_rows(summary, REGISTRY)
                                                  or [r"\multicolumn{9}{c}{(no screening run finished yet)} \\"]) + "\n")
     (gendir / "per_seed.tex").write_text("\n".join(rows or [r"\multicolumn{5}{c}{(no MAML run yet)} \\"])
