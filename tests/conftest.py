@@ -20,6 +20,17 @@ def pytest_configure(config):
     config.addinivalue_line("filterwarnings", "ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 
 
+@pytest.fixture(autouse=True)
+def _torch_threads():
+    """Every test starts with torch's thread count of the session's start: `train` sets it for the run
+    (setup_torch), and a test that trains must not hand its count to the tests after it (float reductions,
+    and so any replay compared with a tolerance, depend on it)."""
+    import torch
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def nb():
     return nbdefs.load()
