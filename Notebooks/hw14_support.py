@@ -7,8 +7,10 @@ It holds, in this order:
     configs that earlier code wrote (fields since retired, their neutral values, the commit that ran them);
   - the simulator: gymnasium wrappers for one cheetah per task, and `BatchedHalfCheetah`, a vector env whose
     physics (`MjBatch`) steps every trajectory of a meta-batch on a thread pool, bit for bit HalfCheetah-v5;
-  - training guards: `check_finite` (NaN/inf stops training, naming what and when) and `Stopwatch`;
-  - checkpoints: the file format, atomic writes (temp file, fsync, os.replace) and checked loading;
+  - training guards: `check_finite` (NaN/inf stops training, naming what and when), `Stopwatch`, and
+    `one_torch_thread` for the sampler;
+  - a run's files: the checkpoint format, atomic writes (temp file, fsync, os.replace), checked loading,
+    and `RunFiles`, which writes config.json, metrics.jsonl and the checkpoints as training goes;
   - plots, rendering (video, the fixed-camera strobe) and the printing of results/summary.json.
 Nothing here decides what is learned: the rewards' task parameters, the policy, the inner and outer loops
 and the evaluation protocol are the notebook's.
@@ -55,6 +57,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from gymnasium.utils import seeding  # noqa: E402
 from gymnasium.vector import VectorEnv  # noqa: E402
+from tqdm import tqdm  # noqa: E402  (the plain-text bar: no widget dependency in Jupyter)
 
 
 # ---------------------------------------------------------------------------------------------------- config
@@ -512,6 +515,18 @@ class Stopwatch:
             self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - t
 
 
+@contextlib.contextmanager
+def one_torch_thread():
+    """torch on one intra-op thread inside the block, the previous count restored after it. The sampler's
+    forward passes are small, and idle OpenMP workers spin and steal the cores MuJoCo is stepping on."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def iteration_metrics(cfg, it: int, r) -> dict:
     """The logged metrics of iteration `it` (0-based) from the notebook's IterationResult `r`: mean return per
     trajectory before and after adaptation (per direction on the direction family), the outer step's info
@@ -615,6 +630,55 @@ def refuse_other_experiment(path, old: dict, new: dict, ignore=()):
 def write_metrics(path: Path, metrics: list):
     """Replace metrics.jsonl atomically with `metrics`, one JSON object per line."""
     atomic_write(path, lambda f: f.write("".join(json.dumps(m) + "\n" for m in metrics).encode()))
+
+
+class RunFiles:
+    """A training run's files in run_dir: config.json, metrics.jsonl (one JSON line per meta-iteration, appended
+    when it ends) and the checkpoints (checkpoint.pt every cfg.checkpoint_every iterations and at the end, and
+    checkpoint_iter{N}.pt every cfg.keep_every). Iterations `start` to `stop` remain to run; when none remain,
+    the run's files are only read, so loading a finished run never rewrites its record."""
+
+    def __init__(self, run_dir, cfg, metrics: list, start: int, stop: int):
+        self.dir, self.cfg, self.metrics, self.start, self.stop = Path(run_dir), cfg, metrics, start, stop
+        self.dir.mkdir(parents=True, exist_ok=True)
+        if start < stop or not (self.dir / "config.json").exists():  # a finished run's record stays as it ran
+            (self.dir / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=1))
+        if start < stop:
+            write_metrics(self.dir / "metrics.jsonl", metrics)  # drops lines written after the checkpoint
+        self.steps = metrics[-1]["progress/total_env_steps"] if metrics else 0
+        self.wall = metrics[-1]["time/wall"] if metrics else 0.0
+
+    def iterations(self, progress: bool = True):
+        """The iterations still to run, under a progress bar (without one, `record` prints a line each)."""
+        self.progress, self.t0 = progress, time.perf_counter()
+        self.bar = tqdm(range(self.start, self.stop), desc="meta-train", initial=self.start,
+                        total=self.cfg.meta_iterations, disable=not progress)
+        return self.bar
+
+    def record(self, it: int, m: dict, params: dict, outer_state: dict | None):
+        """Log iteration `it`'s metrics `m` with the running step count and wall time; checkpoint as configured."""
+        self.steps += m["progress/env_steps"]
+        m.update({"progress/total_env_steps": self.steps, "time/wall": self.wall + time.perf_counter() - self.t0})
+        self.metrics.append(m)
+        with open(self.dir / "metrics.jsonl", "a") as log:
+            log.write(json.dumps(m) + "\n")
+        self.bar.set_postfix(pre=f"{m['returns/pre']:.1f}", post=f"{m['returns/post']:.1f}")
+        if not self.progress:
+            print(log_line(m), flush=True)
+        n, cfg = it + 1, self.cfg
+        if n % cfg.checkpoint_every == 0 or n == cfg.meta_iterations:
+            save_checkpoint(self.dir / "checkpoint.pt", params, n, self.metrics, cfg, outer_state)
+        if cfg.keep_every and n % cfg.keep_every == 0:
+            save_checkpoint(self.dir / f"checkpoint_iter{n}.pt", params, n, self.metrics, cfg, outer_state)
+
+
+def load_params(policy, params: dict, path):
+    """Load a checkpoint's `params` into `policy`; CheckpointError naming `path` if their shapes do not fit it."""
+    got = {k: tuple(v.shape) for k, v in params.items()}
+    if got != {k: tuple(v.shape) for k, v in policy.named_parameters()}:
+        raise CheckpointError(f"{path}: parameters {got} do not fit a policy with hidden sizes "
+                              f"{policy.layers[0].out_features, policy.layers[-1].in_features}")
+    policy.load_state_dict(params)
 
 
 # ------------------------------------------------------------------------------------------------- plots
