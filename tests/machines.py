@@ -30,7 +30,7 @@ if _system:
     _real = platform.system
     def _system_for_caller():
         name = sys._getframe(1).f_globals.get("__name__", "")
-        deciders = ("mujoco", "hw14_maml", "__main__")  # __main__: the kernel's cells
+        deciders = ("mujoco", "hw14_maml", "hw14_support", "__main__")  # __main__: the kernel's cells
         return _system if name.split(".")[0] in deciders else _real()
     platform.system = _system_for_caller
 '''

@@ -136,6 +136,24 @@ def test_sampler_equals_a_plain_loop_over_gymnasium_envs(nb, per_task):
     assert batch.returns.abs().max() > 1.0  # the cheetahs moved
 
 
+def test_sampler_runs_torch_on_one_thread_and_restores_the_count(nb, monkeypatch):
+    """sample_batch's forward passes run on one torch thread; afterwards torch has the count it had before,
+    also when sampling fails (training sets the count for the whole run, see setup_torch)."""
+    import torch
+    cfg = nb.make_config("smoke", hidden_sizes=(8,))
+    policy = nb.make_policy(cfg)
+    env = support.BatchedHalfCheetah(np.ones(2), 3, cfg.ctrl_cost_weight, 1)
+    seen = []
+    monkeypatch.setattr(nb, "policy_dist", lambda *a, f=nb.policy_dist: (seen.append(torch.get_num_threads()), f(*a))[1])
+    torch.set_num_threads(2)
+    nb.sample_batch(env, policy, nb.detached_params(policy), 2, 3, 1.0, 0, torch.Generator().manual_seed(0))
+    assert seen == [1, 1, 1] and torch.get_num_threads() == 2
+    with pytest.raises(ValueError):
+        nb.sample_batch(env, policy, nb.detached_params(policy), 2, 3, np.nan, 0, torch.Generator().manual_seed(0))
+    assert torch.get_num_threads() == 2
+    env.close()
+
+
 def test_batched_reset_noise_is_gymnasiums_and_reproducible(nb):
     env = support.BatchedHalfCheetah(np.ones(4), horizon=5)
     o1, _ = env.reset(seed=123)

@@ -52,10 +52,14 @@ def test_sections_1_to_8_run_without_the_appendix(root, tmp_path):
             exec(compile(c.source, "core", "exec"), core.__dict__)
     assert not any(c.cell_type == "code" and "lib" not in c.metadata.get("tags", []) and "def " in c.source
                    for c in nb.cells[cut:])  # the appendix holds lib code only
+    # smoke, like full, takes section 6.2's curvature; the dataclass default, the paper's exact product, is A.1's
     cfg = core.make_config("smoke", meta_iterations=1, horizon=10, num_threads=1)
     _, theta, metrics = core.train(cfg, tmp_path / "run", progress=False)
     assert len(metrics) == 1 and core.evaluate_tasks(core.load_policy(tmp_path / "run" / "checkpoint.pt")[0],
                                                      theta, cfg, n_runs=2, lrs=(0.1,))["backward"]["n_runs"] == 2
-    with pytest.raises(support.ConfigError, match="'outer' = 'promp' is invalid.*appendix adds its alternatives"):
-        core.train(core.make_config("smoke", outer="promp"), tmp_path / "promp", progress=False)
+    for field, value in (("outer", "promp"), ("curvature", "exact"), ("curvature", "fisher")):
+        with pytest.raises(support.ConfigError, match=f"'{field}' = '{value}' is invalid.*appendix adds its alternatives"):
+            core.make_config("smoke", **{field: value})
+    with pytest.raises(support.ConfigError, match="'outer' = 'promp' is invalid"):  # train checks its config too
+        core.train(core.dataclasses.replace(cfg, outer="promp"), tmp_path / "promp", progress=False)
     assert not (tmp_path / "promp").exists()  # refused before anything was written
