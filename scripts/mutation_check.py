@@ -7,15 +7,16 @@ is no longer found, so the list cannot silently rot). The mutated notebook is wr
 folder and the test suite runs against it (HW14_NOTEBOOK points `nbdefs` there; subprocesses inherit
 it), stopping at the first failure. The notebook's papermill smoke run, the report compilation and
 the benchmark smoke tests are left out: they check that things run, not what they compute.
-A developer tool, not part of CI: about 10 s per caught mutation and 1-2 min per survivor on 2 cores.
+A developer tool, not part of CI: from 10 s to 3 min per caught mutation (a mutant dies at its first red
+test, and the slow files come late) and about 8 min per survivor on 2 cores.
 SCRIPT_MUTATIONS plant bugs in the scripts themselves (in place, restored in a finally block).
 
 Before any mutant, the suite runs once on the clean tree (a mutant "caught" by a test that fails anyway
 would mean nothing); that takes about 8 minutes here. To check a few mutants quickly, `--tests` runs only
-the named test files (for the clean tree and every mutant) and `--no-baseline` skips the clean run; a
-mutant caught that way is caught by those files alone, so the claim holds for the whole suite too, but a
-survivor may still be caught by a file left out. A full run (no --only, --tests or --no-baseline) is what
-writes tests/mutation_check.json.
+the named test files, or single tests (`test_robustness.py::test_name`), for the clean tree and for every
+mutant, and `--no-baseline` skips the clean run (only after the same tests passed on the same tree). A
+mutant caught that way is caught by the whole suite too; a survivor may still be caught by a test left
+out. Only a full run (no --only, --tests or --no-baseline) writes tests/mutation_check.json.
 """
 import argparse
 import json
@@ -262,11 +263,12 @@ def main():
     p.add_argument("--out", help="where to write the score (default: tests/mutation_check.json for a full run; "
                    "a run with --only writes nothing unless asked, so the committed full score stays)")
     p.add_argument("--dry-run", action="store_true", help="only check that every snippet is found")
-    p.add_argument("--tests", nargs="+", metavar="FILE", help="run only these files of tests/ (e.g. test_maml.py)")
+    p.add_argument("--tests", nargs="+", metavar="FILE", help="run only these files of tests/ (e.g. test_maml.py), "
+                   "or single tests of them (test_maml.py::test_name)")
     p.add_argument("--no-baseline", action="store_true", help="skip the suite's run on the clean tree")
     args = p.parse_args()
     if args.tests:
-        missing = [f for f in args.tests if not (ROOT / "tests" / f).is_file()]
+        missing = [f for f in args.tests if not (ROOT / "tests" / f.split("::")[0]).is_file()]
         if missing:
             raise SystemExit(f"error: no such test files in tests/: {missing}")
     chosen = [m for m in MUTATIONS if not args.only or any(w in m[0] for w in args.only)]

@@ -212,6 +212,8 @@ def test_a_promp_run_resumes_with_its_adam_state(nb, tmp_path):
     run bit for bit. A ProMP checkpoint without that state is refused, not silently resumed with a fresh Adam."""
     cfg = _small(nb, meta_iterations=4, outer="promp", promp_steps=2, checkpoint_every=2)
     _, want, want_m = nb.train(cfg, tmp_path / "straight", progress=False)
+    adam = torch.load(tmp_path / "straight" / "checkpoint.pt")["outer_state"]
+    assert int(adam["state"][0]["step"]) == 4 * cfg.promp_steps  # one Adam, carried through the 4 iterations
     nb.train(cfg, tmp_path / "resumed", progress=False, stop_after=2)
     assert "outer_state" in torch.load(tmp_path / "resumed" / "checkpoint.pt")
     _, got, got_m = nb.train(cfg, tmp_path / "resumed", progress=False)
