@@ -11,6 +11,12 @@ from summary_speed import cg_macros, iteration_macros, sampler_macros, speed_mac
 from summary_tables import adoption_macros, screen_rows, step_size_macros, target_macros  # noqa: E402
 
 
+
+def f2(x: float) -> str:
+    """x with two decimals, without the sign of a value that rounds to zero ("-0.00" reads as a loss)."""
+    out = f"{x:.2f}"
+    return out[1:] if out == "-0.00" else out
+
 def fmt(mean, sem=None):
     return f"{mean:.1f}" if sem is None else f"{mean:.1f} $\\pm$ {sem:.1f}"
 
@@ -31,7 +37,7 @@ def tex_tables(summary, gendir: Path, results: Path):
     for m, label in METHODS.items():
         if m in frac and not m.startswith("oracle"):
             f = frac[m]
-            rows.append(f"{label} & " + " & ".join(f"{f[f'{k}_steps']:.2f}" for k in range(4)) + r" \\")
+            rows.append(f"{label} & " + " & ".join(f2(f[f'{k}_steps']) for k in range(4)) + r" \\")
     pf = summary.get("paper_fraction_of_oracle")
     if pf:
         rows.append(r"MAML, paper (rllab) & " + " & ".join(f"{pf[f'{k}_steps']:.2f}" for k in range(4)) + r" \\")
@@ -220,9 +226,9 @@ def tex_headline(summary, gendir: Path, results: Path):
         seeds = f"{seeds[0]}--{seeds[-1]}" if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)) \
             else ", ".join(map(str, seeds))
         arows.append(f"{labels[a['name']]} & {seeds} & "
-                     f"{a['env_steps'] / 1e6:.1f} & {', '.join(f'{x:.2f}' for x in f)} & {np.mean(f):.2f} & "
+                     f"{a['env_steps'] / 1e6:.1f} & {', '.join(f2(x) for x in f)} & {f2(np.mean(f))} & "
                      f"{np.mean(a['return_1step_per_seed']['forward']):.0f} & "
-                     + (f"{np.mean(avg):.2f}" if (avg := a.get("fraction_1step_direction_average_per_seed")) else "--")
+                     + (f2(np.mean(avg)) if (avg := a.get("fraction_1step_direction_average_per_seed")) else "--")
                      + r" \\")
     (gendir / "ablations.tex").write_text("\n".join(arows or [r"\multicolumn{7}{c}{(no screening run yet)} \\"])
                                           + "\n\\bottomrule\n")

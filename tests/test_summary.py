@@ -379,3 +379,10 @@ def test_oracle_return_and_fraction_table_are_recomputed_from_the_raw_evaluation
         for m, fr in s["fraction_of_oracle_backward"].items():
             runs = np.concatenate([np.asarray(ev["backward"]["per_run"]) for ev in seed_eval(entries[m])])
             assert [fr[f"{k}_steps"] for k in range(4)] == pytest.approx(list(runs.mean(0)[:4] / oracle), rel=1e-9), m
+
+
+def test_no_negative_zero_in_the_report_tables(tex, root):
+    """A value that rounds to zero is printed without a sign: "-0.00" in a table reads as a loss."""
+    assert [tex.f2(x) for x in (-0.004, -0.006, 0.0, -0.0, 0.126)] == ["0.00", "-0.01", "0.00", "0.00", "0.13"]
+    for p in sorted((root / "report" / "generated").glob("*.tex")):
+        assert "-0.00 " not in p.read_text() and "-0.00\\" not in p.read_text() and " -0.00" not in p.read_text(), p.name
