@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "Notebooks" / "HW14_MAML.ipynb"
 DESELECT = "not notebook_runs and not report_latex and not benchmark_reports"
 # the files in the order they run: fast tests against exact references first, so most mutants die early
-ORDER = ["test_references.py", "test_velocity_summary.py", "test_summary.py", "test_registry.py", "test_scripts.py",
+ORDER = ["test_references.py", "test_screen_by_return.py", "test_velocity_summary.py", "test_summary.py", "test_registry.py", "test_scripts.py",
          "test_velocity.py", "test_learning_signal.py", "test_maml.py", "test_curvature.py", "test_policy.py", "test_env.py",
          "test_robustness.py", "test_submission.py", "test_portability.py"]
 
@@ -205,6 +205,11 @@ SCRIPT_MUTATIONS = [
      "summarize_results.py"),
     ("EXPERIMENTS.md: entries with finished seeds counted by their status", "started = [n for n in REGISTRY if finished_seeds(results, n)]",
      'started = [n for n in REGISTRY if REGISTRY[n]["status"] == "finished"]', "summary_experiments.py"),
+    ("return comparison: the paired standard error with the biased standard deviation",
+     "d.std(ddof=1) / math.sqrt(len(d))", "d.std() / math.sqrt(len(d))", "screen_by_return.py"),
+    ("return comparison: a candidate goes on after one seed",
+     "return True if all(s in mine for s in seeds) else None", "return True if any(s in mine for s in seeds) else None",
+     "screen_by_return.py"),
 ]
 
 
