@@ -1,5 +1,6 @@
 """Rule macros of the adoption decisions, the hyperparameter table and the README's results section."""
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -127,11 +128,16 @@ HPARAMS = [("horizon", "horizon $H$"), ("meta_batch_size", "tasks per meta-batch
            ("gamma", "discount $\\gamma$"), ("gae_lambda", "GAE $\\lambda$"), ("max_kl", "KL bound $\\delta$"),
            ("cg_iters", "CG iterations"), ("cg_damping", "CG damping $\\beta$"), ("hvp_tasks", "tasks in the KL Hessian"),
            ("ls_steps", "line-search steps"), ("ls_ratio", "line-search ratio"), ("hidden_sizes", "hidden sizes"),
-           ("activation", "activation"), ("init_log_std", "initial $\\log\\sigma$"), ("action_scale", "action scale $\\kappa$"),
+           ("activation", "activation"), ("init_log_std", "initial log standard deviation"), ("action_scale", "action scale $\\kappa$"),
            ("ctrl_cost_weight", "control-cost weight"), ("baseline_reg", "baseline ridge"),
            ("meta_iterations", "meta-iterations"), ("num_threads", "threads"),
            ("inner_objective", "inner objective"), ("outer", "outer step"), ("curvature", "curvature"),
            ("curvature_stride", "curvature state stride")]
+
+
+# the config's string values in the report's words (Section 2 of the report defines each)
+VALUE_WORDS = {"lvc": "LVC", "vpg": "policy gradient", "trpo": "TRPO", "jacobian": "through the inner step",
+               "tanh": "tanh", "relu": "ReLU"}
 
 
 def tex_hparams(results: Path, gendir: Path):
@@ -142,7 +148,8 @@ def tex_hparams(results: Path, gendir: Path):
     cells = []
     for key, label in HPARAMS:
         v = cfgs[0][key]
-        v = ", ".join(map(str, v)) if isinstance(v, list) else v
+        v = ", ".join(map(str, v)) if isinstance(v, list) else VALUE_WORDS.get(v, v) if isinstance(v, str) else v
+        v = f"$10^{{{int(round(math.log10(v)))}}}$" if isinstance(v, float) and 0 < v < 1e-3 else v
         cells.append(f"{label} & {v}")
     half = (len(cells) + 1) // 2
     for a, b in zip(cells[:half], cells[half:] + [" & "]):
