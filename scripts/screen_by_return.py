@@ -27,6 +27,12 @@ BASE = "velocity_screen"  # the velocity family's final configuration on seeds 5
 CANDIDATES = ("velocity_lr005", "velocity_lam1", "velocity_lr005_lam1")
 STEPS = (1, 3)  # the returns the comparison is made on: after one and after three steps
 SE_MULTIPLE = 2.0  # a difference counts if it exceeds this many standard errors
+RULE = ("Round three, written into experiments/velocity.toml on 2026-12-07 before its runs: each candidate is compared "
+        "with velocity_screen on the same training seed by the mean return over the 100 test goals after one step (R_1) "
+        "and after three (R_3), paired by goal (standard error: standard deviation of the 100 per-goal differences over "
+        "10). A candidate goes on if on both seeds 5 and 6 both differences exceed twice their standard error; of those, "
+        "the best mean R_1 over seeds 5 and 6 runs on seeds 0-4, and replaces velocity_maml's configuration if its mean "
+        "R_1 over seeds 0-4 is higher with a 95 % Welch interval of the difference above zero.")
 
 
 def test_returns(run_dir: Path) -> tuple:

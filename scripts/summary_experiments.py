@@ -161,7 +161,11 @@ def round_three_table(results: Path) -> list:
     head = ["candidate", "seed", *(x for k in mod.STEPS for x in (f"R_{k}", f"R_{k}, velocity_screen",
                                                                     f"difference ± s.e., {k} step{'s' if k > 1 else ''}",
                                                                     f"more than {mod.SE_MULTIPLE:g} s.e."))]
-    return table(head, body) if body else []
+    if not body:
+        return []
+    said = {True: "goes on", False: "out", None: "not decided yet (a seed is missing)"}
+    status = [f"- `{n}`: {said[mod.goes_on(rows, n)]}" for n in mod.CANDIDATES]
+    return [mod.RULE, "", *table(head, body), "", *status]
 
 
 def engineering(results: Path) -> list:
