@@ -174,10 +174,12 @@ def velocity_summary(results: Path) -> dict | None:
 def step_size_probe(results: Path, split: float) -> list:
     """velocity_screen's checkpoints adapted with other first-step sizes (eval_first_step_lr*.json, written by
     scripts/evaluate.py --lrs) beside their own eval.json: per seed and step size, the mean return after one
-    step over the test goals, over those below `split` and over those from it up. Sorted by seed, then size."""
+    step over the test goals, over those below `split` and over those from it up. Sorted by seed, then size.
+    A seed without a probe file contributes nothing (its eval.json alone is no comparison of step sizes)."""
     rows = []
     for d in sorted((results / SCREEN[SCREEN_BASE]["out"]).glob("seed*"), key=lambda p: int(p.name[4:])):
-        for f in [d / "eval.json", *d.glob("eval_first_step_lr*.json")]:
+        probes = sorted(d.glob("eval_first_step_lr*.json"))
+        for f in [d / "eval.json", *probes] if probes else []:
             e = json.loads(f.read_text()) if f.exists() else {}
             if "goals" not in e.get("test", {}):
                 continue

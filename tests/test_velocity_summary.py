@@ -188,6 +188,9 @@ def test_step_size_probe_reads_the_base_checkpoints_first_steps(vs, vr, tmp_path
     write("eval.json", 0.1, [-10.0, -30.0, -50.0, -90.0])
     write("eval_first_step_lr0.2.json", 0.2, [-20.0, -20.0, -100.0, -100.0])
     write("eval_first_step_lr0.05.json", 0.05, [-5.0, -15.0, -80.0, -120.0])
+    d = tmp_path / vs.SCREEN["velocity_screen"]["out"] / "seed6"  # a seed with its eval.json and no probe
+    d.mkdir(parents=True)
+    write("eval.json", 0.1, [-1.0, -1.0, -1.0, -1.0])
     rows = vs.step_size_probe(tmp_path, split=1.0)
     assert [(r["seed"], r["lr"]) for r in rows] == [(5, 0.05), (5, 0.1), (5, 0.2)]
     assert [r["return_1step"] for r in rows] == pytest.approx([-55.0, -45.0, -60.0])
