@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from registry import ROOT, load_all  # noqa: E402
 from summary_runs import divisor, fractions, load_runs, wall_minutes  # noqa: E402
 from summary_speed import cg_macros, iteration_macros, sampler_macros, speed_macros  # noqa: E402
-from summary_tables import gate_verdict  # noqa: E402
+from summary_tables import gate_comparisons  # noqa: E402
 from summary_tex import lever_rows  # noqa: E402
 
 REGISTRY = load_all()
@@ -94,21 +94,11 @@ def lever_table(summary: dict) -> list:
 
 def gate_table(summary: dict) -> list:
     """Full-budget direction screening on seeds 5 and 6: each variant with a `gate` against final_screen."""
-    by = {a["name"]: a for a in summary.get("ablations", [])}
-    if "final_screen" not in by:
-        return []
-    ps = lambda row, key: dict(zip(row["seeds"], row[key]))
-    b = by["final_screen"]
-    b_avg, b_wall = ps(b, "fraction_1step_direction_average_per_seed"), ps(b, "wall_minutes_per_seed")
     rows = []
-    for name, e in REGISTRY.items():
-        if "gate" not in e or name not in by:
-            continue
-        v = by[name]
-        avg, wall = ps(v, "fraction_1step_direction_average_per_seed"), ps(v, "wall_minutes_per_seed")
-        verdict = md(gate_verdict(e["gate"], avg, b_avg, wall, b_wall, list(e["seeds"])))
-        for s in [s for s in e["seeds"] if s in avg and s in b_avg]:
-            rows.append([f"`{name}`", s, f"{avg[s]:.3f}", f"{b_avg[s]:.3f}", f"{wall[s]:.0f}", f"{b_wall[s]:.0f}", verdict])
+    for name, e, seeds, v, b, verdict in gate_comparisons(summary, REGISTRY):
+        for s in seeds:
+            rows.append([f"`{name}`", s, f"{v['avg'][s]:.3f}", f"{b['avg'][s]:.3f}", f"{v['wall'][s]:.0f}",
+                         f"{b['wall'][s]:.0f}", md(verdict)])
     return table(["variant", "seed", "fraction both", "final_screen", "minutes", "final_screen minutes", "by its rule"], rows)
 
 

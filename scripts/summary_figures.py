@@ -14,18 +14,11 @@ from figure_style import WIDTH_IN, save_figure  # noqa: E402
 from seed_stats import t_interval  # noqa: E402
 from summary_runs import FINAL, REGISTRY, load_runs  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "Notebooks"))
+from hw14_support import trailing_mean  # noqa: E402  (the notebook's own smoothing, so both curves agree)
+
 
 SMOOTH = 10  # trailing window of the learning-curve mean, in meta-iterations
-
-
-def moving_average(y: np.ndarray, window: int) -> np.ndarray:
-    """Trailing mean over up to `window` finite values (shorter at the start)."""
-    out = np.full_like(y, np.nan)
-    for i in range(len(y)):
-        seg = y[max(0, i - window + 1): i + 1]
-        seg = seg[np.isfinite(seg)]
-        out[i] = seg.mean() if len(seg) else np.nan
-    return out
 
 
 def fig_learning_curves(results: Path, figdir: Path):
@@ -40,7 +33,7 @@ def fig_learning_curves(results: Path, figdir: Path):
         x = np.array([m["progress/total_env_steps"] for m in ms]) / 1e6
         for ax, d in zip(axes, ("backward", "forward")):
             for phase, ls in (("post", "-"), ("pre", "--")):
-                y = moving_average(np.array([m.get(f"returns/{phase}_{d}", np.nan) for m in ms], dtype=float), SMOOTH)
+                y = trailing_mean(np.array([m.get(f"returns/{phase}_{d}", np.nan) for m in ms], dtype=float), SMOOTH)
                 label = f"seed {r['seed']}" if (d, phase) == ("backward", "post") else None
                 ax.plot(x, y, ls=ls, color=f"C{i}", lw=1.1, label=label)
     for ax, d in zip(axes, ("backward", "forward")):

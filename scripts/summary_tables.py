@@ -95,29 +95,37 @@ def gate_verdict(gate: dict, mine: dict, base: dict, wall: dict, base_wall: dict
     return "goes on to seeds 0--4" if gate["kind"] == "beat" else "adopted"
 
 
+def gate_comparisons(summary, entries: dict, base: str = "final_screen") -> list:
+    """Per variant with a `gate` that has runs in the summary: (name, entry, shared seeds, per-seed dicts of the
+    variant and of `base` for the one-step fraction averaged over both directions ('avg'), the backward one
+    ('back') and wall minutes ('wall'), and its rule's verdict (gate_verdict)). Both screening tables read this."""
+    by_name = {a["name"]: a for a in summary.get("ablations", [])}
+    if base not in by_name:
+        return []
+    keys = {"avg": "fraction_1step_direction_average_per_seed", "back": "fraction_1step_backward_per_seed",
+            "wall": "wall_minutes_per_seed"}
+    per_seed = lambda row: {k: dict(zip(row["seeds"], row[key])) for k, key in keys.items()}
+    b = per_seed(by_name[base])
+    out = []
+    for name, e in entries.items():
+        if "gate" not in e or name not in by_name:
+            continue
+        v = per_seed(by_name[name])
+        seeds = [s for s in e["seeds"] if s in v["avg"] and s in b["avg"]]
+        verdict = gate_verdict(e["gate"], v["avg"], b["avg"], v["wall"], b["wall"], list(e["seeds"]))
+        out.append((name, e, seeds, v, b, verdict))
+    return out
+
+
 def screen_rows(summary, entries: dict, base: str = "final_screen") -> list:
     """Rows of the full-budget screening table: per variant with a `gate` and seed it shares with `base`, the
     one-step fraction averaged over both directions and the backward one (variant / base), minutes per seed
     (variant / base), and on the variant's last row its rule's verdict (gate_verdict)."""
-    by_name = {a["name"]: a for a in summary.get("ablations", [])}
-    if base not in by_name:
-        return []
-    per_seed = lambda row, key: dict(zip(row["seeds"], row[key]))
-    b = by_name[base]
-    b_avg, b_back = per_seed(b, "fraction_1step_direction_average_per_seed"), per_seed(b, "fraction_1step_backward_per_seed")
-    b_wall = per_seed(b, "wall_minutes_per_seed")
     rows = []
-    for name, e in entries.items():
-        if "gate" not in e or name not in by_name:
-            continue
-        v = by_name[name]
-        avg, back = per_seed(v, "fraction_1step_direction_average_per_seed"), per_seed(v, "fraction_1step_backward_per_seed")
-        wall = per_seed(v, "wall_minutes_per_seed")
-        seeds = [s for s in e["seeds"] if s in avg and s in b_avg]
-        verdict = gate_verdict(e["gate"], avg, b_avg, wall, b_wall, list(e["seeds"]))
+    for _, e, seeds, v, b, verdict in gate_comparisons(summary, entries, base):
         for i, s in enumerate(seeds):
-            rows.append(f"{e['label'] if i == 0 else ''} & {s} & {avg[s]:.3f} & {b_avg[s]:.3f} & "
-                        f"{back[s]:.3f} & {b_back[s]:.3f} & {wall[s]:.0f} & {b_wall[s]:.0f} & "
+            rows.append(f"{e['label'] if i == 0 else ''} & {s} & {v['avg'][s]:.3f} & {b['avg'][s]:.3f} & "
+                        f"{v['back'][s]:.3f} & {b['back'][s]:.3f} & {v['wall'][s]:.0f} & {b['wall'][s]:.0f} & "
                         f"{verdict if i == len(seeds) - 1 else ''} \\\\")
     return rows
 
