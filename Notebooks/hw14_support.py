@@ -5,8 +5,8 @@ It holds, in this order:
   - the OpenGL backend for MuJoCo on a headless Linux (decided at import, before MuJoCo is imported);
   - config checking: `ConfigError`, the value rules of every field, and `build_config`, which also reads the
     configs that earlier code wrote (fields since retired, their neutral values, the commit that ran them);
-  - the simulator: gymnasium wrappers for one cheetah per task, and `BatchedHalfCheetah`, a vector env whose
-    physics (`MjBatch`) steps every trajectory of a meta-batch on a thread pool, bit for bit HalfCheetah-v5;
+  - the simulator: `BatchedHalfCheetah`, a vector env whose physics (`MjBatch`) steps every trajectory of a
+    meta-batch on a thread pool, bit for bit HalfCheetah-v5 (tested against the notebook's one-cheetah wrappers);
   - training guards: `check_finite` (NaN/inf stops training, naming what and when), `Stopwatch`, and
     `one_torch_thread` for the sampler;
   - a run's files: the checkpoint format, atomic writes (temp file, fsync, os.replace), checked loading,
@@ -184,9 +184,6 @@ def fmt(x: float, digits: int = 1) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ simulator
-BACKWARD_ID = "HalfCheetahBackward-v0"
-VELOCITY_ID = "HalfCheetahVelocity-v0"
-
 EVEN_GOALS_KEY = "anchors"
 """evaluation.json's key for the ten evenly spaced goal velocities (the files already written use it)."""
 
@@ -216,6 +213,12 @@ def quiet_settotalmass():
         mujoco.set_mju_user_warning(previous)
 
 
+def half_cheetah(ctrl_cost_weight: float = 0.05, **make_kwargs) -> gym.Env:
+    """gymnasium's HalfCheetah-v5 (made quietly, see quiet_settotalmass): what every task's env wraps."""
+    with quiet_settotalmass():
+        return gym.make("HalfCheetah-v5", ctrl_cost_weight=ctrl_cost_weight, **make_kwargs)
+
+
 def checked_action(action, action_space):
     """A float64 copy of `action` clipped to the action space; a NaN or inf is an error, never clipped."""
     a = np.asarray(action, dtype=np.float64)
@@ -234,76 +237,6 @@ def checked_tasks(kind: str, tasks) -> np.ndarray:
     if kind == "velocity" and (t.ndim != 1 or not np.all(np.isfinite(t))):
         raise ValueError(f"goal velocities must be a 1-d array of finite numbers, got {tasks!r}")
     return t
-
-
-class HalfCheetahDirection(gym.Wrapper, gym.utils.RecordConstructorArgs):
-    """HalfCheetah-v5 running in direction d: reward = d * x_velocity - ctrl_cost_weight * |a|^2.
-
-    Gymnasium's own `info` entries are kept (`x_velocity`, `reward_forward`, `reward_ctrl`, ...);
-    `direction` and `reward_direction` (= d * x_velocity) are added. One cheetah, for rendering and as the
-    reference the batched env is tested against.
-    """
-
-    def __init__(self, env: gym.Env | None = None, direction: float = 1.0, ctrl_cost_weight: float = 0.05,
-                 **make_kwargs):
-        if direction not in (1.0, -1.0):
-            raise ValueError(f"direction must be +1 or -1, got {direction!r}")
-        if env is None:
-            with quiet_settotalmass():
-                env = gym.make("HalfCheetah-v5", ctrl_cost_weight=ctrl_cost_weight, **make_kwargs)
-        gym.utils.RecordConstructorArgs.__init__(self, direction=direction, ctrl_cost_weight=ctrl_cost_weight)
-        gym.Wrapper.__init__(self, env)
-        self.direction = float(direction)
-
-    def step(self, action):
-        a = checked_action(action, self.action_space)
-        obs, _, terminated, truncated, info = self.env.step(a)
-        ctrl_cost = -info["reward_ctrl"]
-        info = {**info, "direction": self.direction, "reward_direction": self.direction * info["x_velocity"]}
-        reward = float(info["reward_direction"] - ctrl_cost)
-        return obs, reward, terminated, truncated, info
-
-
-class HalfCheetahBackward(HalfCheetahDirection):
-    """The meta-test task: r = -x_velocity - 0.05 |a|^2."""
-
-    def __init__(self, env: gym.Env | None = None, ctrl_cost_weight: float = 0.05, **make_kwargs):
-        super().__init__(env, direction=-1.0, ctrl_cost_weight=ctrl_cost_weight, **make_kwargs)
-        self._saved_kwargs = {"ctrl_cost_weight": ctrl_cost_weight}  # what gymnasium needs to re-create it
-
-
-class HalfCheetahVelocity(gym.Wrapper, gym.utils.RecordConstructorArgs):
-    """HalfCheetah-v5 asked to run at goal velocity g: reward = -|x_velocity - g| - ctrl_cost_weight * |a|^2.
-
-    Gymnasium's `info` entries are kept; `goal_velocity` and `reward_velocity` (= -|x_velocity - g|) are added.
-    """
-
-    def __init__(self, env: gym.Env | None = None, goal_velocity: float = 1.0, ctrl_cost_weight: float = 0.05,
-                 **make_kwargs):
-        if isinstance(goal_velocity, bool) or not isinstance(goal_velocity, numbers.Real) \
-                or not math.isfinite(goal_velocity):
-            raise ValueError(f"goal_velocity must be a finite number, got {goal_velocity!r}")
-        if env is None:
-            with quiet_settotalmass():
-                env = gym.make("HalfCheetah-v5", ctrl_cost_weight=ctrl_cost_weight, **make_kwargs)
-        gym.utils.RecordConstructorArgs.__init__(self, goal_velocity=goal_velocity, ctrl_cost_weight=ctrl_cost_weight)
-        gym.Wrapper.__init__(self, env)
-        self.goal_velocity = float(goal_velocity)
-
-    def step(self, action):
-        a = checked_action(action, self.action_space)
-        obs, _, terminated, truncated, info = self.env.step(a)
-        ctrl_cost = -info["reward_ctrl"]
-        info = {**info, "goal_velocity": self.goal_velocity,
-                "reward_velocity": -abs(info["x_velocity"] - self.goal_velocity)}
-        reward = float(info["reward_velocity"] - ctrl_cost)
-        return obs, reward, terminated, truncated, info
-
-
-if BACKWARD_ID not in gym.registry:
-    gym.register(BACKWARD_ID, entry_point=HalfCheetahBackward, max_episode_steps=200)
-if VELOCITY_ID not in gym.registry:
-    gym.register(VELOCITY_ID, entry_point=HalfCheetahVelocity, max_episode_steps=200)
 
 
 _INTEGRATION = mujoco.mjtState.mjSTATE_INTEGRATION.value
@@ -396,8 +329,7 @@ class BatchedHalfCheetah(VectorEnv):
                  observe_task: bool = False):
         self.kind, self.observe_task = kind, bool(observe_task)
         self.tasks = checked_tasks(kind, tasks)
-        with quiet_settotalmass():
-            self._proto = gym.make("HalfCheetah-v5", ctrl_cost_weight=ctrl_cost_weight).unwrapped
+        self._proto = half_cheetah(ctrl_cost_weight).unwrapped
         self.model = self._proto.model
         self.frame_skip, self.dt = self._proto.frame_skip, self._proto.dt
         self.init_qpos, self.init_qvel = self._proto.init_qpos.copy(), self._proto.init_qvel.copy()
@@ -744,7 +676,7 @@ def rendering_available() -> tuple[bool, str]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            env = gym.make(BACKWARD_ID, render_mode="rgb_array", width=16, height=16)
+            env = half_cheetah(render_mode="rgb_array", width=16, height=16)
             try:
                 env.reset(seed=0)
                 env.render()
@@ -756,13 +688,13 @@ def rendering_available() -> tuple[bool, str]:
     return True, backend
 
 
-def render_episode(act, horizon: int, seed: int = 0):
-    """Frames (list of HxWx3 uint8), the return and the x positions (T + 1,) of one HalfCheetahBackward episode.
+def render_episode(make_env, act, horizon: int, seed: int = 0):
+    """Frames (list of HxWx3 uint8), the return and the x positions (T + 1,) of one episode of `horizon` steps.
 
-    act(obs (17,) float64) -> the action in the environment's units. Uses the registered gymnasium env with
-    rgb_array rendering and the XML's camera that follows the cheetah's centre of mass."""
-    env = gym.make(BACKWARD_ID, render_mode="rgb_array", max_episode_steps=horizon, width=320, height=240,
-                   camera_name="track")
+    make_env(**render_kwargs) -> the task's env (the notebook passes HalfCheetahBackward); act(obs (17,)
+    float64) -> the action in the environment's units. Filmed with rgb_array rendering and the XML's camera
+    that follows the cheetah's centre of mass."""
+    env = make_env(render_mode="rgb_array", width=320, height=240, camera_name="track")
     obs, _ = env.reset(seed=seed)
     frames, total, xs = [env.render()], 0.0, [float(env.unwrapped.data.qpos[0])]
     for _ in range(horizon):
@@ -780,13 +712,12 @@ FIXED_CAMERA = {"distance": 6.0, "lookat": np.array([-5.0, 0.0, 0.3]), "elevatio
 """A side view that does not move, centred 5 m behind the start (x = 0 lies at the right of the image)."""
 
 
-def strobe_image(act, times=(0, 1, 2, 3, 4, 5), seed: int = 0):
-    """One HalfCheetahBackward episode played by act(obs) -> action, seen by FIXED_CAMERA, with the cheetah
+def strobe_image(make_env, act, times=(0, 1, 2, 3, 4, 5), seed: int = 0):
+    """One episode of make_env(**render_kwargs) played by act(obs) -> action, seen by FIXED_CAMERA, with the cheetah
     drawn at each of `times` (seconds) over an empty scene, earlier exposures fainter. Returns the image
     (H x W x 3 uint8) and the x position at each time. The camera stays put, so the direction of travel
     shows: a backward runner's exposures march to the left."""
-    env = gym.make(BACKWARD_ID, render_mode="rgb_array", width=960, height=240, camera_id=-1,
-                   default_camera_config=FIXED_CAMERA)
+    env = make_env(render_mode="rgb_array", width=960, height=240, camera_id=-1, default_camera_config=FIXED_CAMERA)
     obs, _ = env.reset(seed=seed)
     u = env.unwrapped
     qpos, qvel = u.data.qpos.copy(), u.data.qvel.copy()

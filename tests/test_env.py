@@ -8,7 +8,7 @@ from gymnasium.utils.env_checker import check_env
 
 def test_backward_reward_matches_gymnasium(nb):
     ref = gym.make("HalfCheetah-v5", ctrl_cost_weight=0.05)
-    env = support.HalfCheetahBackward()
+    env = nb.HalfCheetahBackward()
     o_ref, _ = ref.reset(seed=11)
     o, _ = env.reset(seed=11)
     np.testing.assert_array_equal(o, o_ref)
@@ -32,11 +32,11 @@ def test_backward_reward_matches_gymnasium(nb):
 @pytest.mark.filterwarnings("ignore:.*is different from the unwrapped version:UserWarning")
 @pytest.mark.filterwarnings("ignore:.*observation space (minimum|maximum) value is (-)?infinity:UserWarning")
 def test_backward_passes_env_checker(nb):
-    check_env(support.HalfCheetahBackward(), skip_render_check=True)
+    check_env(nb.HalfCheetahBackward(), skip_render_check=True)
 
 
 def test_registered_id_makes_backward_env(nb):
-    env = gym.make(support.BACKWARD_ID)
+    env = gym.make(nb.BACKWARD_ID)
     assert isinstance(env.unwrapped, gym.envs.mujoco.half_cheetah_v5.HalfCheetahEnv)
     assert env.spec.max_episode_steps == 200
     env.reset(seed=0)
@@ -46,7 +46,7 @@ def test_registered_id_makes_backward_env(nb):
 
 @pytest.mark.parametrize("vx, sign", [(-3.0, 1), (3.0, -1)])
 def test_pushing_backward_is_rewarded(nb, vx, sign):
-    env = support.HalfCheetahBackward()
+    env = nb.HalfCheetahBackward()
     env.reset(seed=0)
     u = env.unwrapped
     qvel = u.init_qvel.copy()
@@ -57,12 +57,12 @@ def test_pushing_backward_is_rewarded(nb, vx, sign):
 
 
 def test_nan_action_is_an_error_and_out_of_range_is_clipped(nb):
-    env = support.HalfCheetahBackward()
+    env = nb.HalfCheetahBackward()
     env.reset(seed=0)
     with pytest.raises(ValueError, match="non-finite action"):
         env.step(np.array([np.nan, 0, 0, 0, 0, 0]))
-    a1 = support.HalfCheetahBackward()
-    a2 = support.HalfCheetahBackward()
+    a1 = nb.HalfCheetahBackward()
+    a2 = nb.HalfCheetahBackward()
     a1.reset(seed=3), a2.reset(seed=3)
     o1, r1, *_ = a1.step(np.array([5.0, -7, 0.5, 2, -2, 0]))
     o2, r2, *_ = a2.step(np.array([1.0, -1, 0.5, 1, -1, 0]))
@@ -72,7 +72,7 @@ def test_nan_action_is_an_error_and_out_of_range_is_clipped(nb):
 
 def _reference_rollout(nb, directions, seed, actions):
     """Independent gymnasium envs, env i seeded with seed + i, as gymnasium's vector envs do."""
-    envs = [support.HalfCheetahDirection(direction=d) for d in directions]
+    envs = [nb.HalfCheetahDirection(direction=d) for d in directions]
     obs = np.stack([e.reset(seed=seed + i)[0] for i, e in enumerate(envs)])
     out = {"obs": [obs], "reward": [], "x_velocity": []}
     for a in actions:
@@ -120,7 +120,7 @@ def test_sampler_equals_a_plain_loop_over_gymnasium_envs(nb, per_task):
     directions = np.repeat([1.0, -1.0, -1.0, 1.0], N)
     batch = nb.sample_batch(support.BatchedHalfCheetah(directions, T, cfg.ctrl_cost_weight, 2), policy, params,
                             K, T, scale, 21, torch.Generator().manual_seed(4))
-    envs = [support.HalfCheetahDirection(direction=d, ctrl_cost_weight=cfg.ctrl_cost_weight) for d in directions]
+    envs = [nb.HalfCheetahDirection(direction=d, ctrl_cost_weight=cfg.ctrl_cost_weight) for d in directions]
     obs = np.stack([e.reset(seed=21 + i)[0] for i, e in enumerate(envs)])
     g = torch.Generator().manual_seed(4)
     for t in range(T):

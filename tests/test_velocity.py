@@ -12,7 +12,7 @@ from gymnasium.utils.env_checker import check_env
 
 def test_velocity_reward_is_the_formula_on_gymnasiums_env(nb):
     ref = gym.make("HalfCheetah-v5", ctrl_cost_weight=0.05)
-    env = support.HalfCheetahVelocity(goal_velocity=1.3)
+    env = nb.HalfCheetahVelocity(goal_velocity=1.3)
     o_ref, _ = ref.reset(seed=5)
     o, _ = env.reset(seed=5)
     np.testing.assert_array_equal(o, o_ref)
@@ -30,7 +30,7 @@ def test_velocity_reward_is_the_formula_on_gymnasiums_env(nb):
 @pytest.mark.parametrize("vx, goal, expected", [(2.0, 2.0, 0.0), (0.5, 2.0, -1.5), (3.0, 2.0, -1.0)])
 def test_velocity_reward_peaks_at_the_goal(nb, vx, goal, expected):
     """Push the cheetah to speed vx and take one zero action: the reward is -|v - g| (v after the step)."""
-    env = support.HalfCheetahVelocity(goal_velocity=goal)
+    env = nb.HalfCheetahVelocity(goal_velocity=goal)
     env.reset(seed=0)
     u = env.unwrapped
     qvel = np.zeros_like(u.init_qvel)
@@ -44,13 +44,13 @@ def test_velocity_reward_peaks_at_the_goal(nb, vx, goal, expected):
 @pytest.mark.filterwarnings("ignore:.*is different from the unwrapped version:UserWarning")
 @pytest.mark.filterwarnings("ignore:.*observation space (minimum|maximum) value is (-)?infinity:UserWarning")
 def test_velocity_passes_env_checker_and_is_registered(nb):
-    check_env(support.HalfCheetahVelocity(goal_velocity=0.7), skip_render_check=True)
-    env = gym.make(support.VELOCITY_ID, goal_velocity=1.7)
+    check_env(nb.HalfCheetahVelocity(goal_velocity=0.7), skip_render_check=True)
+    env = gym.make(nb.VELOCITY_ID, goal_velocity=1.7)
     assert env.spec.max_episode_steps == 200
     env.reset(seed=0)
     assert env.step(np.zeros(6))[4]["goal_velocity"] == 1.7
     with pytest.raises(ValueError, match="goal_velocity"):
-        support.HalfCheetahVelocity(goal_velocity=float("nan"))
+        nb.HalfCheetahVelocity(goal_velocity=float("nan"))
 
 
 @pytest.mark.parametrize("threads", [1, 2])
@@ -58,7 +58,7 @@ def test_batched_velocity_env_equals_independent_gymnasium_envs(nb, threads):
     goals = np.array([0.0, 0.4, 1.1, 1.9, 2.6])
     T = 200
     actions = np.random.default_rng(3).uniform(-1.2, 1.2, size=(T, len(goals), 6))
-    envs = [support.HalfCheetahVelocity(goal_velocity=g) for g in goals]
+    envs = [nb.HalfCheetahVelocity(goal_velocity=g) for g in goals]
     ref_obs = np.stack([e.reset(seed=9 + i)[0] for i, e in enumerate(envs)])
     env = support.BatchedHalfCheetah(goals, T, 0.05, threads, kind="velocity", observe_task=True)
     obs, _ = env.reset(seed=9)
@@ -126,7 +126,7 @@ def test_evaluation_adapts_each_run_to_its_own_goal(nb):
         goals = np.array(out[name]["goals"])
         assert np.all((goals >= low) & (goals < high)) and len(goals) == n == out[name]["n_runs"]
         for r, g in enumerate(goals):
-            envs = [support.HalfCheetahVelocity(goal_velocity=g) for _ in range(cfg.traj_per_task)]
+            envs = [nb.HalfCheetahVelocity(goal_velocity=g) for _ in range(cfg.traj_per_task)]
             total = 0.0
             for i, e in enumerate(envs):
                 e.reset(seed=reset_seed + r * cfg.traj_per_task + i)
