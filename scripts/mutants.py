@@ -181,6 +181,10 @@ SCRIPT_MUTATIONS = [
     ("return comparison: a candidate goes on after one seed",
      "return True if all(s in mine for s in seeds) else None", "return True if any(s in mine for s in seeds) else None",
      "screen_by_return.py"),
+    ("return comparison: the worst of those going on runs on seeds 0-4", "return max(going, key=mean_r1)",
+     "return min(going, key=mean_r1)", "screen_by_return.py"),
+    ("return comparison: the best chosen on seed 5 alone", 'if r["name"] == n and r["seed"] in seeds]',
+     'if r["name"] == n and r["seed"] == seeds[0]]', "screen_by_return.py"),
     ("step-size probe: a seed without probe files counted", 'for f in [d / "eval.json", *probes] if probes else []:',
      'for f in [d / "eval.json", *probes]:', "velocity_summary.py"),
 ]

@@ -86,6 +86,14 @@ def goes_on(rows_: list, name: str, seeds=(5, 6)) -> bool | None:
     return True if all(s in mine for s in seeds) else None
 
 
+def best(rows_: list, seeds=(5, 6)) -> str | None:
+    """Of the candidates that go on, the one with the highest mean R_1 over `seeds` (the one that runs on
+    seeds 0-4); None while no candidate goes on."""
+    going = [n for n in CANDIDATES if goes_on(rows_, n, seeds)]
+    mean_r1 = lambda n: float(np.mean([r["R1"] for r in rows_ if r["name"] == n and r["seed"] in seeds]))
+    return max(going, key=mean_r1) if going else None
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--results", default=str(ROOT / "results"))
@@ -102,6 +110,7 @@ def main(argv=None):
             for k in STEPS))
     for name in CANDIDATES:
         print(f"{name}: goes on = {goes_on(rs, name)}")
+    print(f"runs on seeds 0-4: {best(rs)}")
 
 
 if __name__ == "__main__":

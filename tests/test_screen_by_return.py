@@ -100,3 +100,24 @@ def test_committed_rows_are_what_the_files_give(sbr):
             d = np.array(c["test"]["per_run"])[:, k] - np.array(b["test"]["per_run"])[:, k]
             assert r[f"diff{k}"] == pytest.approx(d.mean())
             assert r[f"se{k}"] == pytest.approx(d.std(ddof=1) / np.sqrt(len(d)))
+
+
+def test_best_is_the_highest_mean_one_step_return_of_those_going_on(sbr, tmp_path):
+    """Both a and b go on: a is better on seed 5 (-50 against -52) but b on the mean over seeds 5 and 6
+    (-51 against -53); c has the best R_1 of all but is out (behind after three steps): b runs on seeds 0-4."""
+    goals = [0.1, 0.2, 0.3, 0.4]
+    jitter = (0.5, -0.5, 0.5, -0.5)
+    base = [[-100, -60, -50, -40]] * 4
+    run = lambda r1, r3: [[-90, r1 + e, -45, r3 + e] for e in jitter]
+    for seed in (5, 6):
+        _eval(tmp_path / f"base/seed{seed}", goals, base)
+    _eval(tmp_path / "a/seed5", goals, run(-50, -30))
+    _eval(tmp_path / "a/seed6", goals, run(-56, -30))
+    _eval(tmp_path / "b/seed5", goals, run(-52, -30))
+    _eval(tmp_path / "b/seed6", goals, run(-50, -30))
+    _eval(tmp_path / "c/seed5", goals, run(-20, -40))
+    _eval(tmp_path / "c/seed6", goals, run(-20, -40))
+    rs = sbr.rows(tmp_path, REG)
+    assert [sbr.goes_on(rs, n) for n in sbr.CANDIDATES] == [True, True, False]
+    assert sbr.best(rs) == "velocity_lam1"
+    assert sbr.best([r for r in rs if r["name"] == "velocity_lr005_lam1"]) is None  # none goes on
