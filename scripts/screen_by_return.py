@@ -22,9 +22,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from registry import ROOT, load_all  # noqa: E402
+from seed_stats import welch_interval  # noqa: E402
 
 BASE = "velocity_screen"  # the velocity family's final configuration on seeds 5 and 6
 CANDIDATES = ("velocity_lr005", "velocity_lam1", "velocity_lr005_lam1")
+NEXT, FINAL = "velocity_maml_next", "velocity_maml"  # the chosen candidate on seeds 0-4, and what it may replace
+FINAL_SEEDS = (0, 1, 2, 3, 4)
 STEPS = (1, 3)  # the returns the comparison is made on: after one and after three steps
 SE_MULTIPLE = 2.0  # a difference counts if it exceeds this many standard errors
 RULE = ("Round three, written into experiments/velocity.toml on 2026-12-07 before its runs: each candidate is compared "
@@ -88,10 +91,33 @@ def goes_on(rows_: list, name: str, seeds=(5, 6)) -> bool | None:
 
 def best(rows_: list, seeds=(5, 6)) -> str | None:
     """Of the candidates that go on, the one with the highest mean R_1 over `seeds` (the one that runs on
-    seeds 0-4); None while no candidate goes on."""
+    seeds 0-4); None while a candidate is undecided (a seed missing) or when none goes on."""
+    if any(goes_on(rows_, n, seeds) is None for n in CANDIDATES):
+        return None
     going = [n for n in CANDIDATES if goes_on(rows_, n, seeds)]
     mean_r1 = lambda n: float(np.mean([r["R1"] for r in rows_ if r["name"] == n and r["seed"] in seeds]))
     return max(going, key=mean_r1) if going else None
+
+
+def adoption(results: Path = ROOT / "results", registry: dict | None = None) -> dict | None:
+    """NEXT against FINAL over seeds 0-4 (independent training seeds, so unpaired): each seed's mean return
+    after one and after three steps on the test goals, and the 95 % Welch interval of the difference of the
+    one-step means. 'adopted' is True if that interval lies above zero, False if not, None while a seed of
+    either is missing. None if NEXT is not in the registry."""
+    reg = registry or load_all()
+    if NEXT not in reg:
+        return None
+    per_seed = {}
+    for name in (NEXT, FINAL):
+        found = {s: test_returns(Path(results) / reg[name]["out"] / f"seed{s}")[1].mean(0) for s in FINAL_SEEDS
+                 if (Path(results) / reg[name]["out"] / f"seed{s}" / "eval.json").exists()}
+        per_seed[name] = {s: [float(r[k]) for k in STEPS] for s, r in found.items()}
+    r1 = {n: [v[0] for v in per_seed[n].values()] for n in (NEXT, FINAL)}
+    w = welch_interval(r1[NEXT], r1[FINAL])
+    complete = all(len(per_seed[n]) == len(FINAL_SEEDS) for n in (NEXT, FINAL))
+    return {"seeds": {n: sorted(per_seed[n]) for n in (NEXT, FINAL)}, "per_seed": per_seed,
+            "mean_R1": {n: float(np.mean(r1[n])) if r1[n] else float("nan") for n in (NEXT, FINAL)},
+            "welch_R1": w, "adopted": bool(w["low"] > 0) if complete else None}
 
 
 def main(argv=None):
@@ -111,6 +137,11 @@ def main(argv=None):
     for name in CANDIDATES:
         print(f"{name}: goes on = {goes_on(rs, name)}")
     print(f"runs on seeds 0-4: {best(rs)}")
+    a = adoption(Path(args.results))
+    if a:
+        w = a["welch_R1"]
+        print(f"{NEXT} seeds {a['seeds'][NEXT]}: mean R1 {a['mean_R1'][NEXT]:.1f} against {FINAL}'s {a['mean_R1'][FINAL]:.1f}, "
+              f"difference {w['diff']:+.1f}, 95 % Welch interval [{w['low']:.1f}, {w['high']:.1f}]; adopted: {a['adopted']}")
 
 
 if __name__ == "__main__":

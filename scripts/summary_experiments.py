@@ -155,7 +155,27 @@ def round_three_table(results: Path) -> list:
         return []
     said = {True: "goes on", False: "out", None: "not decided yet (a seed is missing)"}
     status = [f"- `{n}`: {said[mod.goes_on(rows, n)]}" for n in mod.CANDIDATES]
-    return [mod.RULE, "", *table(head, body), "", *status]
+    chosen = mod.best(rows)
+    if chosen:
+        status.append(f"- chosen for seeds 0-4 (highest mean R_1 over seeds 5 and 6 of those that go on): `{chosen}`")
+    return [mod.RULE, "", *table(head, body), "", *status, *adoption_lines(mod, results)]
+
+
+def adoption_lines(mod, results: Path) -> list:
+    """The chosen configuration on seeds 0-4 against the final one: per seed R_1 / R_3, the means, the Welch
+    interval of the one-step difference and the decision (or how many seeds are still missing)."""
+    a = mod.adoption(Path(results))
+    if not a or not a["seeds"][mod.NEXT]:
+        return []
+    rows = [[f"`{n}`", *(f"{a['per_seed'][n][s][0]:.1f} / {a['per_seed'][n][s][1]:.1f}" if s in a["per_seed"][n] else "–"
+                         for s in mod.FINAL_SEEDS), f"{a['mean_R1'][n]:.1f}"] for n in (mod.NEXT, mod.FINAL)]
+    w = a["welch_R1"]
+    said = {True: "adopted: the interval lies above zero", False: "not adopted: the interval reaches zero or below",
+            None: f"not decided yet ({len(a['seeds'][mod.NEXT])} of {len(mod.FINAL_SEEDS)} seeds finished)"}
+    interval = f"[{w['low']:.1f}, {w['high']:.1f}]" if np.isfinite(w["low"]) else "(needs two seeds)"
+    return ["", f"Adoption, seeds 0-4 (R_1 / R_3 per seed on the test goals; last column the mean R_1):", "",
+            *table(["entry", *(f"seed {s}" for s in mod.FINAL_SEEDS), "mean R_1"], rows), "",
+            f"Difference of the mean one-step returns {w['diff']:+.1f}, 95 % Welch interval {interval}: {said[a['adopted']]}."]
 
 
 def engineering(results: Path) -> list:

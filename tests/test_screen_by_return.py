@@ -121,3 +121,31 @@ def test_best_is_the_highest_mean_one_step_return_of_those_going_on(sbr, tmp_pat
     assert [sbr.goes_on(rs, n) for n in sbr.CANDIDATES] == [True, True, False]
     assert sbr.best(rs) == "velocity_lam1"
     assert sbr.best([r for r in rs if r["name"] == "velocity_lr005_lam1"]) is None  # none goes on
+    undecided = [r for r in rs if not (r["name"] == "velocity_lam1" and r["seed"] == 6)]
+    assert sbr.goes_on(undecided, "velocity_lam1") is None and sbr.best(undecided) is None  # wait for its seed 6
+
+
+def test_adoption_is_a_welch_interval_over_seeds_0_to_4(sbr, tmp_path):
+    """One-step means per seed -60, -58, -62, -55, -65 (candidate) against -78, -72, -63, -79, -79: the seeds are
+    independent, so the interval is Welch's (seed_stats, tested by hand there) on those ten numbers; above zero:
+    adopted. Without the candidate's seed 4 undecided; a candidate no better than the final one is not adopted."""
+    goals = [0.5, 1.5]
+    reg = {**REG, "velocity_maml_next": {"out": "next", "seeds": [0, 1, 2, 3, 4]},
+           "velocity_maml": {"out": "final", "seeds": [0, 1, 2, 3, 4]}}
+    cand, final = [-60, -58, -62, -55, -65], [-78, -72, -63, -79, -79]
+    for s, (c, f) in enumerate(zip(cand, final)):
+        _eval(tmp_path / f"next/seed{s}", goals, [[-100, c - 1, -40, -30], [-100, c + 1, -40, -34]])
+        _eval(tmp_path / f"final/seed{s}", goals, [[-100, f + 2, -40, -50], [-100, f - 2, -40, -50]])
+    a = sbr.adoption(tmp_path, reg)
+    assert a["per_seed"]["velocity_maml_next"][3] == pytest.approx([-55.0, -32.0])  # R_1 and R_3 of seed 3
+    assert a["mean_R1"] == pytest.approx({"velocity_maml_next": -60.0, "velocity_maml": -74.2})
+    assert a["welch_R1"] == pytest.approx(load_script("seed_stats").welch_interval(cand, final))
+    assert a["welch_R1"]["low"] > 0 and a["adopted"] is True
+    (tmp_path / "next/seed4/eval.json").unlink()
+    assert sbr.adoption(tmp_path, reg)["adopted"] is None
+    worse = tmp_path / "worse"
+    for s, f in enumerate(final):
+        _eval(worse / f"next/seed{s}", goals, [[-100, f + 3, -40, -30]] * 2)
+        _eval(worse / f"final/seed{s}", goals, [[-100, f, -40, -30]] * 2)
+    assert sbr.adoption(worse, reg)["adopted"] is False  # +3 on every seed is within the seeds' spread
+    assert sbr.adoption(tmp_path, REG) is None  # no candidate entry yet

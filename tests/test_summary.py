@@ -54,6 +54,18 @@ def test_t_interval_closed_form(stats):
     assert all(math.isnan(x) for x in stats.t_interval([0.5]))
 
 
+def test_welch_interval_by_hand(stats):
+    """a = 1..5 (mean 3, s^2 2.5), b = 0, 0, 1, 1, 3 (mean 1, s^2 1.5): s_a^2/5 = 0.5, s_b^2/5 = 0.3, standard
+    error sqrt(0.8), df = 0.64 / (0.25/4 + 0.09/4) = 7.53, rounded down to 7: t_{0.975, 7} = 2.365."""
+    w = stats.welch_interval([1, 2, 3, 4, 5], [0, 0, 1, 1, 3])
+    assert w["diff"] == pytest.approx(2.0) and w["df"] == pytest.approx(0.64 / 0.085)
+    assert (w["low"], w["high"]) == pytest.approx((2 - 2.365 * math.sqrt(0.8), 2 + 2.365 * math.sqrt(0.8)), abs=1e-9)
+    # equal variances and sizes: df = 2 (n - 1) = 8, t = 2.306, the pooled two-sample interval
+    w = stats.welch_interval([1.0, 2.0, 3.0, 4.0, 5.0], [11.0, 12.0, 13.0, 14.0, 15.0])
+    assert w["df"] == pytest.approx(8.0) and w["high"] == pytest.approx(-10 + 2.306 * math.sqrt(1.0), abs=1e-9)
+    assert math.isnan(stats.welch_interval([1.0], [1.0, 2.0])["low"])
+
+
 def test_headline_divides_by_the_stronger_oracle_per_seed(runs, tables, stats, tmp_path):
     """Fractions are per seed (the seed's mean over its runs after 1 step / the stronger oracle's mean
     return over its seeds, per direction); before the 3-seed reference exists there is no seed spread to
