@@ -213,3 +213,12 @@ def test_screen_macros_count_a_variant_only_once_it_passed_on_every_screening_se
     m = vr.screen_macros(rows + [base(6), row("velocity_k40", 6, "passes")])
     assert (m["velScreenN"], m["velScreenPassedN"]) == ("2", "1")
     assert vr.screen_macros([base(5)]) == {"velScreenN": "0", "velScreenPassedN": "0"}
+
+
+def test_a_candidate_on_the_final_seeds_is_not_a_screening_row(vs):
+    """velocity_maml_next runs the chosen configuration on seeds 0-4 (candidate_for = velocity_maml): it is judged
+    by the adoption rule, not listed among the configurations compared on the screening seeds."""
+    e = lambda **kw: {"family": "velocity", "role": "screening", "seeds": [5, 6], **kw}
+    reg = {"velocity_screen": e(), "velocity_lr005": e(), "velocity_maml_next": e(candidate_for="velocity_maml"),
+           "final_screen": {**e(), "family": "direction"}}
+    assert list(vs.screen_entries(reg)) == ["velocity_screen", "velocity_lr005"]
