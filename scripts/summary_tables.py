@@ -179,7 +179,7 @@ def readme_table(summary) -> str:
                   if fa else "") + f" (MAML paper: {summary['paper_fraction_of_oracle']['1_steps']:.2f} over both "
                   "directions, on rllab's simulator)."]
     lines += readme_lines(summary.get("velocity"))
-    lines += ["", "Every run, its configuration, the rules by which configurations were compared, their verdicts and "
+    lines += ["", "Every run, its configuration, the criteria by which configurations were compared, their outcomes and "
               "numbers, and the engineering measurements: [EXPERIMENTS.md](EXPERIMENTS.md)."]
     return "\n".join(lines)
 
