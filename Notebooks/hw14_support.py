@@ -771,6 +771,17 @@ def print_direction_summary(head: dict):
               + f"; mean {hb['fraction_1step']:.2f}, both directions {ha['fraction_1step']:.2f}")
 
 
+def print_direction_returns(methods: dict, names=("maml", "pretrained", "random")):
+    """Mean return after 0..3 steps on each direction, MAML beside the baselines adapted the same way; from
+    results/summary.json's `methods` (means over seeds of each seed's mean over its evaluation runs)."""
+    for m in names:
+        if m in methods:
+            e = methods[m]
+            n = len(e["seeds"])
+            print(f"{m:>10} ({n} seed{'s' if n > 1 else ''}): mean return after 0..3 steps, backward {fmt_list(e['backward']['mean'])}, "
+                  f"forward {fmt_list(e['forward']['mean'])}")
+
+
 def fmt_list(values) -> str:
     """[a, b, ...] with one decimal each, never -0.0."""
     return "[" + ", ".join(fmt(v) for v in values) + "]"
@@ -800,6 +811,8 @@ def print_velocity_summary(velocity: dict):
     print("MAML's mean return after 0..3 steps", fmt_list(maml["test"]["returns_mean"]), "| paper", paper["maml"],
           f"| oracle {fmt(velocity['oracle_return_test'])}, paper's {paper['oracle']}")
     for m, e in velocity["methods"].items():
-        if m != "maml":
-            print(f"{m:>10}: mean return after 0..3 steps", fmt_list(e["test"]["returns_mean"]),
-                  f"({len(e['seeds'])} seed{'s' if len(e['seeds']) > 1 else ''})")
+        seeds = f"({len(e['seeds'])} seed{'s' if len(e['seeds']) > 1 else ''})"
+        if m == "oracle":  # told the goal, so it is the reference without a step; a step on it is not asked for
+            print(f"{m:>10}: mean return without adaptation {fmt(e['test']['returns_mean'][0])} {seeds}")
+        elif m != "maml":
+            print(f"{m:>10}: mean return after 0..3 steps", fmt_list(e["test"]["returns_mean"]), seeds)

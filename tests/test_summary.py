@@ -398,3 +398,21 @@ def test_no_negative_zero_in_the_report_tables(tex, root):
     assert [tex.f2(x) for x in (-0.004, -0.006, 0.0, -0.0, 0.126)] == ["0.00", "-0.01", "0.00", "0.00", "0.13"]
     for p in sorted((root / "report" / "generated").glob("*.tex")):
         assert "-0.00 " not in p.read_text() and "-0.00\\" not in p.read_text() and " -0.00" not in p.read_text(), p.name
+
+
+def test_section_10_prints_each_methods_returns_and_the_oracle_without_a_step(capsys, root):
+    """The notebook's section 10 lines: every method's own per-direction means, in step order, and the velocity
+    oracle only at 0 steps (it is told the goal; its adapted returns are not a reference)."""
+    import hw14_support as support
+    methods = {"maml": {"seeds": [0, 1], "backward": {"mean": [1.0, 2.0, 3.0, 4.0]}, "forward": {"mean": [5, 6, 7, 8]}},
+               "random": {"seeds": [0], "backward": {"mean": [-1, -2, -3, -4]}, "forward": {"mean": [9, 9, 9, 9]}}}
+    support.print_direction_returns(methods)
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["      maml (2 seeds): mean return after 0..3 steps, backward [1.0, 2.0, 3.0, 4.0], forward [5.0, 6.0, 7.0, 8.0]",
+                   "    random (1 seed): mean return after 0..3 steps, backward [-1.0, -2.0, -3.0, -4.0], forward [9.0, 9.0, 9.0, 9.0]"]
+    summary = json.loads((root / "results" / "summary.json").read_text())
+    support.print_velocity_summary(summary["velocity"])
+    oracle = summary["velocity"]["methods"]["oracle"]
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.strip().startswith("oracle:")]
+    assert lines == [f"    oracle: mean return without adaptation {support.fmt(oracle['test']['returns_mean'][0])} "
+                     f"({len(oracle['seeds'])} seeds)"]
