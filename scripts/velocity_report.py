@@ -25,7 +25,7 @@ def fig_velocity(v: dict, figdir: Path):
             for row in r:
                 ax.plot(x, row, color=f"C{i}", lw=0.7, alpha=0.45)
             n = f"{len(r)} seed{'s' if len(r) > 1 else ''}"
-            ax.plot(x, r.mean(0), color=f"C{i}", lw=2, marker="o", label=f"{label} ({n})")
+            ax.plot(x, r.mean(0), color=f"C{i}", lw=2, marker="o", label=f"{tex_label(label)} ({n})")
         if g == "test":  # beyond the training range the oracle never saw its goals: no reference there
             per_seed = v[f"oracle_return_{g}_per_seed"]
             ax.axhspan(min(per_seed), max(per_seed), color="k", alpha=0.12, lw=0)
@@ -147,11 +147,16 @@ def tex_velocity(v: dict | None, gendir: Path):
     (gendir / "velocity.tex").write_text("\n".join(lines) + "\n")
 
 
+def tex_label(label: str) -> str:
+    """A registry label with its Greek written for LaTeX and matplotlib's mathtext."""
+    return label.replace("GAE lambda", "GAE $\\lambda$")
+
+
 def short_label(label: str) -> str:
     """A screening entry's label as the report prints it: without the family prefix and the registry's notes in
     brackets on where a setting came from."""
     s = re.sub(r" \((the [^)]*|seeds [^)]*)\)", "", label.removeprefix("velocity: "))
-    return s.replace("GAE lambda", "GAE $\\lambda$").replace("K = ", "$K=$\\,")
+    return tex_label(s).replace("K = ", "$K=$\\,")
 
 
 def screen_macros(rows: list) -> dict:
@@ -174,7 +179,7 @@ def main_rows(v: dict) -> list:
         e = v["methods"].get(m)
         if not e:
             continue
-        seeds = ", ".join(map(str, e["seeds"]))
+        seeds, label = ", ".join(map(str, e["seeds"])), tex_label(label)
         r, g = e["test"]["returns_mean"], e["test"]["gap_closed_mean"]
         if m == "oracle":
             rows.append(f"{label} & {seeds} & {r[0]:.1f} & & & & & & \\\\")

@@ -19,9 +19,18 @@ from seed_stats import t_interval  # noqa: E402
 
 REGISTRY = load_all()
 # the family's runs by method, the entry's name without its family prefix (experiments/velocity.toml);
-# its screening entries are summarised apart (`screening`)
-ENTRIES = {n.removeprefix("velocity_"): e for n, e in REGISTRY.items()
-           if e["family"] == "velocity" and e["role"] in ("final", "baseline", "oracle")}
+# its screening entries are summarised apart (`screening`), except one with `candidate_for`, which runs another
+# configuration on the final entry's seeds and so is a row of its own beside it
+def method_entries(registry: dict) -> dict:
+    """{method: entry}: the final entry, then any configuration run on its seeds (`candidate_for`), then the
+    baselines and the oracle, each group in registry order (the order of the report's rows)."""
+    keep = [(n, e) for n, e in registry.items()
+            if e["family"] == "velocity" and (e["role"] in ("final", "baseline", "oracle") or "candidate_for" in e)]
+    group = lambda e: 0 if e["role"] == "final" else 1 if "candidate_for" in e else 2
+    return {n.removeprefix("velocity_"): e for n, e in sorted(keep, key=lambda ne: group(ne[1]))}
+
+
+ENTRIES = method_entries(REGISTRY)
 
 
 def screen_entries(registry: dict) -> dict:
