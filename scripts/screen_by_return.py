@@ -44,6 +44,11 @@ def test_returns(run_dir: Path) -> tuple:
     return np.asarray(e["goals"], dtype=float), np.asarray(e["per_run"], dtype=float)
 
 
+def mean_test_returns(run_dir: Path) -> list:
+    """The mean over the test goals of one run's returns after 0, 1, ... steps (eval.json's own mean)."""
+    return json.loads((Path(run_dir) / "eval.json").read_text())["test"]["mean"]
+
+
 def paired_difference(candidate: np.ndarray, base: np.ndarray) -> tuple:
     """(mean, standard error) of the per-goal difference candidate - base, both (n,) over the same goals."""
     d = np.asarray(candidate, dtype=float) - np.asarray(base, dtype=float)
@@ -109,7 +114,7 @@ def adoption(results: Path = ROOT / "results", registry: dict | None = None) -> 
         return None
     per_seed = {}
     for name in (NEXT, FINAL):
-        found = {s: test_returns(Path(results) / reg[name]["out"] / f"seed{s}")[1].mean(0) for s in FINAL_SEEDS
+        found = {s: mean_test_returns(Path(results) / reg[name]["out"] / f"seed{s}") for s in FINAL_SEEDS
                  if (Path(results) / reg[name]["out"] / f"seed{s}" / "eval.json").exists()}
         per_seed[name] = {s: [float(r[k]) for k in STEPS] for s, r in found.items()}
     r1 = {n: [v[0] for v in per_seed[n].values()] for n in (NEXT, FINAL)}

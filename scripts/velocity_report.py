@@ -135,6 +135,7 @@ def tex_velocity(v: dict | None, gendir: Path):
         macros[f"vel{tag}Gain"] = f"{bg[name]['gain_1step']:.0f}" if bg else "n/a"
     macros["velGoalSplit"] = f"{bg['split']:.1f}" if bg else "n/a"
     macros["velProbeSaid"] = probe_said(v.get("step_size_probe") or [], macros["velGoalSplit"])
+    macros.update(final_seed_macros(v.get("on_final_seeds")))
     lines = head + [f"\\newcommand{{\\{k}}}{{{val}}}" for k, val in macros.items()]
     rows = []
     for i, s in enumerate(maml["seeds"]):
@@ -145,6 +146,19 @@ def tex_velocity(v: dict | None, gendir: Path):
                     f"{gap[1]:.2f} & {gap[2]:.2f} & {gap[3]:.2f} & {ex[0]:.1f} & {ex[1]:.1f} \\\\")
     lines += ["\\newcommand{\\velPerSeedRows}{%", *rows, "}", *lines_anchor, *lines_screen]
     (gendir / "velocity.tex").write_text("\n".join(lines) + "\n")
+
+
+def final_seed_macros(a: dict | None) -> dict:
+    """The configuration chosen on seeds 5 and 6, run on the final seeds (scripts/screen_by_return.py's
+    `adoption`): its mean one-step return over its seeds, the final entry's, their difference and its 95 % Welch
+    interval across seeds (training-seed noise of both sets; each seed's goal noise is inside it)."""
+    if not a:
+        return {k: "n/a" for k in ("velNextN", "velNextROne", "velFinalROne", "velNextDiff", "velNextLo", "velNextHi")}
+    from screen_by_return import FINAL as fin, NEXT as nxt
+    w = a["welch_R1"]
+    return {"velNextN": str(len(a["seeds"][nxt])), "velNextROne": f"{a['mean_R1'][nxt]:.1f}",
+            "velFinalROne": f"{a['mean_R1'][fin]:.1f}", "velNextDiff": f"{w['diff']:+.1f}",
+            "velNextLo": f"{w['low']:.1f}", "velNextHi": f"{w['high']:.1f}"}
 
 
 def tex_label(label: str) -> str:

@@ -184,6 +184,9 @@ def velocity_summary(results: Path) -> dict | None:
     out["test_goals_fast_share"] = float(np.mean(test_goals >= 1.0)) if len(test_goals) else None
     out["gap_closed_1step_sem_goalset"] = goal_set_sem([per_goal(d) for d in dirs("maml")],
                                                        [per_goal(d) for d in dirs("oracle")])
+    # the configuration chosen on seeds 5 and 6, run on the final seeds, against the final entry (unpaired seeds)
+    from screen_by_return import adoption
+    out["on_final_seeds"] = adoption(results)
     out["screening"] = screening(results, out)
     out["step_size_probe"] = step_size_probe(results, out["by_goal"]["split"] if out["by_goal"] else 1.0)
     return out

@@ -15,7 +15,9 @@ def sbr():
 
 def _eval(d, goals, per_run):
     d.mkdir(parents=True)
-    (d / "eval.json").write_text(json.dumps({"test": {"goals": goals, "per_run": per_run}}))
+    # as the evaluation writes it: `mean` is the mean over the goals' rows of per_run
+    (d / "eval.json").write_text(json.dumps({"test": {"goals": goals, "per_run": per_run,
+                                                      "mean": np.mean(per_run, axis=0).tolist()}}))
 
 
 REG = {"velocity_screen": {"out": "base", "seeds": [5, 6]},

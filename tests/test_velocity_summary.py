@@ -222,3 +222,16 @@ def test_a_candidate_on_the_final_seeds_is_not_a_screening_row(vs):
     reg = {"velocity_screen": e(), "velocity_lr005": e(), "velocity_maml_next": e(candidate_for="velocity_maml"),
            "final_screen": {**e(), "family": "direction"}}
     assert list(vs.screen_entries(reg)) == ["velocity_screen", "velocity_lr005"]
+
+
+def test_final_seed_macros_name_the_chosen_configuration_first():
+    """The report's sentence on the configuration run on the final seeds: its mean one-step return, the final
+    entry's, and the Welch interval of their difference, each from its own side of screen_by_return.adoption."""
+    vr = load_script("velocity_report")
+    a = {"seeds": {"velocity_maml_next": [0, 1, 2], "velocity_maml": [0, 1, 2, 3, 4]},
+         "mean_R1": {"velocity_maml": -74.14, "velocity_maml_next": -66.86},
+         "welch_R1": {"diff": 7.28, "low": -7.21, "high": 21.54, "df": 3.0}, "adopted": None}
+    m = vr.final_seed_macros(a)
+    assert m == {"velNextN": "3", "velNextROne": "-66.9", "velFinalROne": "-74.1", "velNextDiff": "+7.3",
+                 "velNextLo": "-7.2", "velNextHi": "21.5"}
+    assert set(vr.final_seed_macros(None).values()) == {"n/a"}
