@@ -153,10 +153,12 @@ def final_seed_macros(a: dict | None) -> dict:
     `adoption`): its mean one-step return over its seeds, the final entry's, their difference and its 95 % Welch
     interval across seeds (training-seed noise of both sets; each seed's goal noise is inside it)."""
     if not a:
-        return {k: "n/a" for k in ("velNextN", "velNextROne", "velFinalROne", "velNextDiff", "velNextLo", "velNextHi")}
+        return {k: "n/a" for k in ("velNextInterval", "velNextN", "velNextROne", "velFinalROne", "velNextDiff", "velNextLo",
+                                   "velNextHi")}
     from screen_by_return import FINAL as fin, NEXT as nxt
     w = a["welch_R1"]
-    return {"velNextN": str(len(a["seeds"][nxt])), "velNextROne": f"{a['mean_R1'][nxt]:.1f}",
+    where = "lies above zero" if w["low"] > 0 else "lies below zero" if w["high"] < 0 else "includes zero"
+    return {"velNextInterval": where, "velNextN": str(len(a["seeds"][nxt])), "velNextROne": f"{a['mean_R1'][nxt]:.1f}",
             "velFinalROne": f"{a['mean_R1'][fin]:.1f}", "velNextDiff": f"{w['diff']:+.1f}",
             "velNextLo": f"{w['low']:.1f}", "velNextHi": f"{w['high']:.1f}"}
 

@@ -232,6 +232,9 @@ def test_final_seed_macros_name_the_chosen_configuration_first():
          "mean_R1": {"velocity_maml": -74.14, "velocity_maml_next": -66.86},
          "welch_R1": {"diff": 7.28, "low": -7.21, "high": 21.54, "df": 3.0}, "adopted": None}
     m = vr.final_seed_macros(a)
-    assert m == {"velNextN": "3", "velNextROne": "-66.9", "velFinalROne": "-74.1", "velNextDiff": "+7.3",
+    assert m == {"velNextInterval": "includes zero", "velNextN": "3", "velNextROne": "-66.9", "velFinalROne": "-74.1", "velNextDiff": "+7.3",
                  "velNextLo": "-7.2", "velNextHi": "21.5"}
     assert set(vr.final_seed_macros(None).values()) == {"n/a"}
+    for low, high, where in ((0.4, 9.0, "lies above zero"), (-9.0, -0.4, "lies below zero")):
+        a["welch_R1"].update(low=low, high=high)
+        assert vr.final_seed_macros(a)["velNextInterval"] == where
