@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from velocity_summary import GOAL_SETS, METHODS, PAPER, SCREEN, SCREEN_BASE  # noqa: E402
+from velocity_summary import ENTRIES, GOAL_SETS, METHODS, PAPER, SCREEN, SCREEN_BASE  # noqa: E402
 
 
 def fig_velocity(v: dict, figdir: Path):
@@ -232,4 +232,18 @@ def readme_lines(v: dict | None) -> list:
             + f" after 0 / 1 / 2 / 3 steps (an oracle told the goal: {v['oracle_return_test']:.1f}); share of the gap to the "
             f"oracle closed after one step {v['gap_closed_1step']:.2f} [{lo:.2f}, {hi:.2f}], after two and three steps "
             f"{g[2]:.2f} and {g[3]:.2f} (MAML paper: {v['paper_gap_closed'][1]:.2f} / {v['paper_gap_closed'][2]:.2f} / "
-            f"{v['paper_gap_closed'][3]:.2f})."]
+            f"{v['paper_gap_closed'][3]:.2f})."] + next_readme_line(v)
+
+
+def next_readme_line(v: dict) -> list:
+    """The README's line on the configuration chosen on seeds 5 and 6 and run on the final seeds, once it has a seed."""
+    a = v.get("on_final_seeds")
+    nxt = next((m for m, e in ENTRIES.items() if "candidate_for" in e and m in v["methods"]), None)
+    if not a or nxt is None:
+        return []
+    m, w = final_seed_macros(a), a["welch_R1"]
+    e = v["methods"][nxt]
+    return [f"- **{METHODS[nxt].replace('GAE lambda 1', 'GAE λ = 1')}** (chosen on seeds 5 and 6 by the return after adaptation), "
+            f"seeds {', '.join(map(str, e['seeds']))}: mean return " + " / ".join(f"{x:.1f}" for x in e["test"]["returns_mean"])
+            + f" after 0 / 1 / 2 / 3 steps; after one step {m['velNextROne']} against MAML's {m['velFinalROne']}, difference "
+            f"{m['velNextDiff']}, 95 % Welch interval across seeds [{w['low']:.1f}, {w['high']:.1f}] ({m['velNextInterval']})."]

@@ -238,3 +238,20 @@ def test_final_seed_macros_name_the_chosen_configuration_first():
     for low, high, where in ((0.4, 9.0, "lies above zero"), (-9.0, -0.4, "lies below zero")):
         a["welch_R1"].update(low=low, high=high)
         assert vr.final_seed_macros(a)["velNextInterval"] == where
+
+
+def test_readme_line_of_the_configuration_on_the_final_seeds(root):
+    """The README's line for the configuration run on the final seeds: its seeds and mean returns as the summary has
+    them, and the interval of the adoption comparison; no line when no such run has finished."""
+    vr = load_script("velocity_report")
+    v = json.loads((root / "results" / "summary.json").read_text())["velocity"]
+    nxt = next(m for m, e in vr.ENTRIES.items() if "candidate_for" in e)
+    if nxt not in v["methods"]:
+        assert vr.next_readme_line(v) == []
+        return
+    (line,) = vr.next_readme_line(v)
+    e, w = v["methods"][nxt], v["on_final_seeds"]["welch_R1"]
+    assert f"seeds {', '.join(map(str, e['seeds']))}:" in line
+    assert " / ".join(f"{x:.1f}" for x in e["test"]["returns_mean"]) in line
+    assert f"[{w['low']:.1f}, {w['high']:.1f}]" in line
+    assert vr.next_readme_line({**v, "methods": {k: x for k, x in v["methods"].items() if k != nxt}}) == []
