@@ -811,8 +811,8 @@ def print_velocity_summary(velocity: dict):
     print("MAML's mean return after 0..3 steps", fmt_list(maml["test"]["returns_mean"]), "| paper", paper["maml"],
           f"| oracle {fmt(velocity['oracle_return_test'])}, paper's {paper['oracle']}")
     for m, e in velocity["methods"].items():
-        seeds = f"({len(e['seeds'])} seed{'s' if len(e['seeds']) > 1 else ''})"
+        seeds, label = f"({len(e['seeds'])} seed{'s' if len(e['seeds']) > 1 else ''})", e.get("label", m)
         if m == "oracle":  # told the goal, so it is the reference without a step; a step on it is not asked for
-            print(f"{m:>10}: mean return without adaptation {fmt(e['test']['returns_mean'][0])} {seeds}")
+            print(f"{label}: mean return without adaptation {fmt(e['test']['returns_mean'][0])} {seeds}")
         elif m != "maml":
-            print(f"{m:>10}: mean return after 0..3 steps", fmt_list(e["test"]["returns_mean"]), seeds)
+            print(f"{label}: mean return after 0..3 steps", fmt_list(e["test"]["returns_mean"]), seeds)

@@ -160,7 +160,7 @@ def velocity_summary(results: Path) -> dict | None:
     for m, per_seed in runs.items():
         if not per_seed:
             continue
-        entry = {"seeds": sorted(per_seed)}
+        entry = {"seeds": sorted(per_seed), "label": ENTRIES[m]["label"]}
         for g in sets:
             returns = np.array([per_seed[s][g] for s in entry["seeds"]])      # (seeds, steps)
             gaps = np.array([gap_closed(r, out[f"oracle_return_{g}"]) for r in returns])

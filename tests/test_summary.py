@@ -413,6 +413,6 @@ def test_section_10_prints_each_methods_returns_and_the_oracle_without_a_step(ca
     summary = json.loads((root / "results" / "summary.json").read_text())
     support.print_velocity_summary(summary["velocity"])
     oracle = summary["velocity"]["methods"]["oracle"]
-    lines = [x for x in capsys.readouterr().out.splitlines() if x.strip().startswith("oracle:")]
-    assert lines == [f"    oracle: mean return without adaptation {support.fmt(oracle['test']['returns_mean'][0])} "
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith(oracle["label"])]
+    assert lines == [f"{oracle['label']}: mean return without adaptation {support.fmt(oracle['test']['returns_mean'][0])} "
                      f"({len(oracle['seeds'])} seeds)"]
