@@ -111,6 +111,11 @@ MUTATIONS = [
      "            put(m, d, row, _INTEGRATION & ~mujoco.mjtState.mjSTATE_WARMSTART.value)", SUPPORT),
     ("physics batch: ctrl view at the warm start", "state_offset(model, mujoco.mjtState.mjSTATE_CTRL)",
      "state_offset(model, mujoco.mjtState.mjSTATE_WARMSTART)", SUPPORT),
+    ("section 10: the forward means printed as the backward ones", "backward {fmt_list(e['backward']['mean'])}",
+     "backward {fmt_list(e['forward']['mean'])}", SUPPORT),
+    ("section 10: the oracle's return after one step shown as its reference",
+     "mean return without adaptation {fmt(e['test']['returns_mean'][0])}",
+     "mean return without adaptation {fmt(e['test']['returns_mean'][1])}", SUPPORT),
 ]
 
 # mutants of the scripts that turn runs into the report's numbers: (name, snippet, replacement, file)
@@ -193,6 +198,16 @@ SCRIPT_MUTATIONS = [
      '"adopted": bool(w["low"] > 0)}', "screen_by_return.py"),
     ("Welch interval: pooled degrees of freedom", "half = T975[min(max(int(df), 1), len(T975)) - 1] * math.sqrt(va + vb)",
      "half = T975[min(len(a) + len(b) - 2, len(T975)) - 1] * math.sqrt(va + vb)", "seed_stats.py"),
+    ("velocity: the run on the final seeds compared with itself",
+     "    from screen_by_return import FINAL as fin, NEXT as nxt", "    from screen_by_return import NEXT as fin, NEXT as nxt",
+     "velocity_report.py"),
+    ("velocity: an interval touching zero said to lie above it", 'where = "lies above zero" if w["low"] > 0 else',
+     'where = "lies above zero" if w["high"] > 0 else', "velocity_report.py"),
+    ("velocity: the run on the final seeds left out of the table",
+     '(e["role"] in ("final", "baseline", "oracle") or "candidate_for" in e)]', 'e["role"] in ("final", "baseline", "oracle")]',
+     "velocity_summary.py"),
+    ("adoption: the mean return before adaptation compared", 'per_seed[name] = {s: [float(r[k]) for k in STEPS]',
+     'per_seed[name] = {s: [float(r[k - 1]) for k in STEPS]', "screen_by_return.py"),
     ("step-size probe: a seed without probe files counted", 'for f in [d / "eval.json", *probes] if probes else []:',
      'for f in [d / "eval.json", *probes]:', "velocity_summary.py"),
 ]
