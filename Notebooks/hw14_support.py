@@ -771,14 +771,14 @@ def print_direction_summary(head: dict):
               + f"; mean {hb['fraction_1step']:.2f}, both directions {ha['fraction_1step']:.2f}")
 
 
-def print_direction_returns(methods: dict, names=("maml", "pretrained", "random")):
+def print_direction_returns(methods: dict, names={"maml": "MAML", "pretrained": "pretrained", "random": "random init"}):
     """Mean return after 0..3 steps on each direction, MAML beside the baselines adapted the same way; from
     results/summary.json's `methods` (means over seeds of each seed's mean over its evaluation runs)."""
-    for m in names:
+    for m, label in names.items():
         if m in methods:
             e = methods[m]
             n = len(e["seeds"])
-            print(f"{m:>10} ({n} seed{'s' if n > 1 else ''}): mean return after 0..3 steps, backward {fmt_list(e['backward']['mean'])}, "
+            print(f"{label:>11} ({n} seed{'s' if n > 1 else ''}): mean return after 0..3 steps, backward {fmt_list(e['backward']['mean'])}, "
                   f"forward {fmt_list(e['forward']['mean'])}")
 
 

@@ -408,8 +408,8 @@ def test_section_10_prints_each_methods_returns_and_the_oracle_without_a_step(ca
                "random": {"seeds": [0], "backward": {"mean": [-1, -2, -3, -4]}, "forward": {"mean": [9, 9, 9, 9]}}}
     support.print_direction_returns(methods)
     out = capsys.readouterr().out.splitlines()
-    assert out == ["      maml (2 seeds): mean return after 0..3 steps, backward [1.0, 2.0, 3.0, 4.0], forward [5.0, 6.0, 7.0, 8.0]",
-                   "    random (1 seed): mean return after 0..3 steps, backward [-1.0, -2.0, -3.0, -4.0], forward [9.0, 9.0, 9.0, 9.0]"]
+    assert out == ["       MAML (2 seeds): mean return after 0..3 steps, backward [1.0, 2.0, 3.0, 4.0], forward [5.0, 6.0, 7.0, 8.0]",
+                   "random init (1 seed): mean return after 0..3 steps, backward [-1.0, -2.0, -3.0, -4.0], forward [9.0, 9.0, 9.0, 9.0]"]
     summary = json.loads((root / "results" / "summary.json").read_text())
     support.print_velocity_summary(summary["velocity"])
     oracle = summary["velocity"]["methods"]["oracle"]
