@@ -199,7 +199,7 @@ SCRIPT_MUTATIONS = [
     ("Welch interval: pooled degrees of freedom", "half = T975[min(max(int(df), 1), len(T975)) - 1] * math.sqrt(va + vb)",
      "half = T975[min(len(a) + len(b) - 2, len(T975)) - 1] * math.sqrt(va + vb)", "seed_stats.py"),
     ("velocity: the run on the final seeds compared with itself",
-     "    from screen_by_return import FINAL as fin, NEXT as nxt", "    from screen_by_return import NEXT as fin, NEXT as nxt",
+     'fin, nxt, w = FINAL, NEXT, a["welch_R1"]', 'fin, nxt, w = NEXT, NEXT, a["welch_R1"]',
      "velocity_report.py"),
     ("velocity: an interval touching zero said to lie above it", 'where = "lies above zero" if w["low"] > 0 else',
      'where = "lies above zero" if w["high"] > 0 else', "velocity_report.py"),

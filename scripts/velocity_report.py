@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from screen_by_return import FINAL, NEXT  # noqa: E402
 from velocity_summary import ENTRIES, GOAL_SETS, METHODS, PAPER, SCREEN, SCREEN_BASE  # noqa: E402
 
 
@@ -155,8 +156,7 @@ def final_seed_macros(a: dict | None) -> dict:
     if not a:
         return {k: "n/a" for k in ("velNextInterval", "velNextN", "velNextROne", "velFinalROne", "velNextDiff", "velNextLo",
                                    "velNextHi")}
-    from screen_by_return import FINAL as fin, NEXT as nxt
-    w = a["welch_R1"]
+    fin, nxt, w = FINAL, NEXT, a["welch_R1"]
     where = "lies above zero" if w["low"] > 0 else "lies below zero" if w["high"] < 0 else "includes zero"
     return {"velNextInterval": where, "velNextN": str(len(a["seeds"][nxt])), "velNextROne": f"{a['mean_R1'][nxt]:.1f}",
             "velFinalROne": f"{a['mean_R1'][fin]:.1f}", "velNextDiff": f"{w['diff']:+.1f}",
@@ -241,9 +241,9 @@ def next_readme_line(v: dict) -> list:
     nxt = next((m for m, e in ENTRIES.items() if "candidate_for" in e and m in v["methods"]), None)
     if not a or nxt is None:
         return []
-    m, w = final_seed_macros(a), a["welch_R1"]
+    m = final_seed_macros(a)
     e = v["methods"][nxt]
     return [f"- **{METHODS[nxt].replace('GAE lambda 1', 'GAE λ = 1')}** (chosen on seeds 5 and 6 by the return after adaptation), "
             f"seeds {', '.join(map(str, e['seeds']))}: mean return " + " / ".join(f"{x:.1f}" for x in e["test"]["returns_mean"])
             + f" after 0 / 1 / 2 / 3 steps; after one step {m['velNextROne']} against MAML's {m['velFinalROne']}, difference "
-            f"{m['velNextDiff']}, 95 % Welch interval across seeds [{w['low']:.1f}, {w['high']:.1f}] ({m['velNextInterval']})."]
+            f"{m['velNextDiff']}, 95 % Welch interval across seeds [{m['velNextLo']}, {m['velNextHi']}] ({m['velNextInterval']})."]

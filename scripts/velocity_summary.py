@@ -15,6 +15,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from registry import final_entry, load_all  # noqa: E402
+from screen_by_return import adoption  # noqa: E402
 from seed_stats import t_interval  # noqa: E402
 
 REGISTRY = load_all()
@@ -185,7 +186,6 @@ def velocity_summary(results: Path) -> dict | None:
     out["gap_closed_1step_sem_goalset"] = goal_set_sem([per_goal(d) for d in dirs("maml")],
                                                        [per_goal(d) for d in dirs("oracle")])
     # the configuration chosen on seeds 5 and 6, run on the final seeds, against the final entry (unpaired seeds)
-    from screen_by_return import adoption
     out["on_final_seeds"] = adoption(results)
     out["screening"] = screening(results, out)
     out["step_size_probe"] = step_size_probe(results, out["by_goal"]["split"] if out["by_goal"] else 1.0)
